@@ -1,0 +1,109 @@
+"""Scoring of labelled query sets (`supportbot eval`), with the rules of DESIGN.md."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from faq.loader import KnowledgeError
+from handlers.intents import Intent
+from handlers.responder import Answer, Responder
+
+NONE_LABEL = "@none"
+ANSWERING = frozenset({Intent.FAQ, Intent.HOURS, Intent.HANDOFF})
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """One query and the answers that count as right."""
+
+    query: str
+    expect: tuple[str, ...]
+
+    @property
+    def out_of_domain(self) -> bool:
+        """True for a message that must get no FAQ, hours or handoff answer."""
+        return self.expect == (NONE_LABEL,)
+
+
+@dataclass(slots=True)
+class Report:
+    """Counts and misses of one evaluation run."""
+
+    in_domain: int = 0
+    in_domain_right: int = 0
+    out_of_domain: int = 0
+    rejected: int = 0
+    misses: list[tuple[Labelled, Answer]] = field(default_factory=list)
+
+
+def read(path: Path) -> list[Labelled]:
+    """Read a JSON-lines query set; every bad line is reported at once."""
+    items: list[Labelled] = []
+    problems: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(str(path), [f"cannot read: {exc}"]) from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: invalid JSON: {exc.msg}")
+            continue
+        query, expect = (data.get("q"), data.get("expect")) if isinstance(data, dict) else (None, None)
+        if not isinstance(query, str) or not isinstance(expect, list) or not expect:
+            problems.append(f'line {number}: needs {{"q": str, "expect": [non-empty list]}}')
+            continue
+        items.append(Labelled(query, tuple(str(label) for label in expect)))
+    if problems:
+        raise KnowledgeError(str(path), problems)
+    return items
+
+
+def is_right(item: Labelled, answer: Answer) -> bool:
+    """The scoring rule of DESIGN.md."""
+    if item.out_of_domain:
+        return answer.intent not in ANSWERING
+    if answer.intent is Intent.FAQ:
+        return answer.faq_id in item.expect
+    return answer.intent in (Intent.HOURS, Intent.HANDOFF) and f"@{answer.intent.value}" in item.expect
+
+
+def evaluate(responder: Responder, items: list[Labelled], at: datetime) -> Report:
+    """Answer every query and count."""
+    report = Report()
+    for item in items:
+        answer = responder.answer(item.query, at)
+        right = is_right(item, answer)
+        if item.out_of_domain:
+            report.out_of_domain += 1
+            report.rejected += right
+        else:
+            report.in_domain += 1
+            report.in_domain_right += right
+        if not right:
+            report.misses.append((item, answer))
+    return report
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100.0 * part / whole:.1f}%)" if whole else "0/0 (n/a)"
+
+
+def run(responder: Responder, path: Path, at: datetime, out: TextIO) -> int:
+    """`supportbot eval FILE`: print accuracy, rejection and each miss."""
+    report = evaluate(responder, read(path), at)
+    out.write(f"in-domain top-1 accuracy: {_percent(report.in_domain_right, report.in_domain)}\n")
+    out.write(f"out-of-domain rejection:  {_percent(report.rejected, report.out_of_domain)}\n")
+    out.write(f"misses: {len(report.misses)}\n")
+    for item, answer in report.misses:
+        got = answer.faq_id if answer.intent is Intent.FAQ else f"@{answer.intent.value}"
+        ranking = ", ".join(f"{c.entry.id} {c.score:.2f}" for c in answer.match.ranking)
+        out.write(f"  {item.query!r}: expected {'/'.join(item.expect)}, got {got} [{ranking}]\n")
+    return 0

@@ -1,0 +1,213 @@
+"""Load and validate a knowledge file (YAML, or JSON as its subset)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from faq.model import LANGS, Entry, KnowledgeBase
+
+BUILTIN_NAME = "knowledge.yaml"
+
+
+class KnowledgeError(Exception):
+    """A knowledge file that cannot be used; `problems` lists every reason at once."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def builtin_path() -> Path:
+    """Path of the knowledge file shipped with the package."""
+    return Path(str(resources.files("faq").joinpath(BUILTIN_NAME)))
+
+
+def load(path: str | Path | None = None) -> KnowledgeBase:
+    """Read, validate and return the knowledge base at `path` (the built-in one when None)."""
+    file = Path(path) if path else builtin_path()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(str(file), [f"cannot read file: {exc.strerror or exc}"]) from exc
+    return parse(raw, source=str(file))
+
+
+def parse(raw: bytes | str, source: str = "<memory>") -> KnowledgeBase:
+    """Parse knowledge text; raise KnowledgeError listing every problem found."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(source, [f"not UTF-8 text (byte {exc.start})"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(source, [_yaml_problem(exc)]) from exc
+    problems: list[str] = []
+    kb = _build(data, source, problems)
+    if problems or kb is None:
+        raise KnowledgeError(source, problems)
+    return kb
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: invalid YAML: {problem}"
+    return f"invalid YAML: {problem}"
+
+
+def _build(data: Any, source: str, problems: list[str]) -> KnowledgeBase | None:
+    if not isinstance(data, Mapping):
+        problems.append("top level must be a mapping with an 'entries' list")
+        return None
+    raw_entries = data.get("entries")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        problems.append("'entries' must be a non-empty list")
+        return None
+    entries: list[Entry] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(raw_entries, start=1):
+        entry = _entry(raw, f"entry {position}", problems)
+        if entry is None:
+            continue
+        if entry.id in seen:
+            problems.append(f"entry {position}: duplicate id '{entry.id}' (first used by entry {seen[entry.id]})")
+            continue
+        seen[entry.id] = position
+        entries.append(entry)
+    for entry in entries:
+        for related in entry.related:
+            if related not in seen:
+                problems.append(f"entry '{entry.id}': related id '{related}' does not exist")
+    synonyms = _synonyms(data.get("synonyms"), problems)
+    stopwords = _string_list(data.get("stopwords", []), "stopwords", problems)
+    version = data.get("version", "unversioned")
+    return KnowledgeBase(
+        entries=tuple(entries),
+        synonyms=synonyms,
+        stopwords=frozenset(stopwords),
+        version=str(version),
+        source=source,
+    )
+
+
+def _entry(raw: Any, where: str, problems: list[str]) -> Entry | None:
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: must be a mapping")
+        return None
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        problems.append(f"{where}: missing 'id'")
+        return None
+    where = f"entry '{entry_id}'"
+    count = len(problems)
+    questions = _per_lang_lists(raw.get("questions"), f"{where}: questions", problems, required=True)
+    keywords = _per_lang_lists(raw.get("keywords", {}), f"{where}: keywords", problems, required=False)
+    answer = _per_lang_texts(raw.get("answer"), f"{where}: answer", problems, required=True)
+    title = _per_lang_texts(raw.get("title", {}), f"{where}: title", problems, required=False)
+    related = _string_list(raw.get("related", []), f"{where}: related", problems)
+    category = raw.get("category")
+    if category is not None and not isinstance(category, str):
+        problems.append(f"{where}: category must be a string")
+    note = raw.get("staff_note")
+    if note is not None and not isinstance(note, str):
+        problems.append(f"{where}: staff_note must be a string")
+    if len(problems) > count:
+        return None
+    return Entry(
+        id=entry_id.strip(),
+        questions=questions,
+        answer=answer,
+        keywords=keywords,
+        title=title,
+        category=category,
+        related=tuple(related),
+        staff_note=note,
+    )
+
+
+def _check_langs(value: Mapping[Any, Any], where: str, problems: list[str]) -> bool:
+    unknown = [str(key) for key in value if key not in LANGS]
+    if unknown:
+        problems.append(f"{where}: unsupported language {', '.join(unknown)} (use {' / '.join(LANGS)})")
+    return not unknown
+
+
+def _per_lang_lists(value: Any, where: str, problems: list[str], required: bool) -> dict[str, tuple[str, ...]]:
+    if value is None and required:
+        problems.append(f"{where}: missing")
+        return {}
+    if isinstance(value, list):
+        # A bare list of keywords is allowed; the matcher reads both languages anyway.
+        value = {"ja": value}
+    if not isinstance(value, Mapping):
+        problems.append(f"{where}: must map a language (ja, en) to a list of strings")
+        return {}
+    if not _check_langs(value, where, problems):
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, items in value.items():
+        if items is None:
+            items = []
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            problems.append(f"{where}.{lang}: must be a list of strings")
+            continue
+        cleaned = tuple(item.strip() for item in items if item.strip())
+        if cleaned:
+            out[lang] = cleaned
+    if required and not out and not any(p.startswith(where) for p in problems):
+        problems.append(f"{where}: empty question list")
+    return out
+
+
+def _per_lang_texts(value: Any, where: str, problems: list[str], required: bool) -> dict[str, str]:
+    if value is None or value == {}:
+        if required:
+            problems.append(f"{where}: missing")
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(f"{where}: must map a language (ja, en) to a text")
+        return {}
+    if not _check_langs(value, where, problems):
+        return {}
+    out: dict[str, str] = {}
+    for lang, text in value.items():
+        if not isinstance(text, str):
+            problems.append(f"{where}.{lang}: must be a text")
+        elif text.strip():
+            out[lang] = text.strip()
+    if required and not out:
+        problems.append(f"{where}: empty")
+    return out
+
+
+def _string_list(value: Any, where: str, problems: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problems.append(f"{where}: must be a list of strings")
+        return []
+    return [item.strip() for item in value if item.strip()]
+
+
+def _synonyms(value: Any, problems: list[str]) -> tuple[tuple[str, ...], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append("synonyms: must be a list of groups (lists of strings)")
+        return ()
+    groups: list[tuple[str, ...]] = []
+    for position, group in enumerate(value, start=1):
+        members = _string_list(group, f"synonyms group {position}", problems)
+        if len(members) < 2:
+            problems.append(f"synonyms group {position}: needs at least two members")
+            continue
+        groups.append(tuple(members))
+    return tuple(groups)

@@ -1,0 +1,51 @@
+"""The knowledge base as immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LANGS = ("ja", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One FAQ entry: phrasings, keywords and an answer per language."""
+
+    id: str
+    questions: dict[str, tuple[str, ...]]
+    answer: dict[str, str]
+    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    title: dict[str, str] = field(default_factory=dict)
+    category: str | None = None
+    related: tuple[str, ...] = ()
+    staff_note: str | None = None
+
+    def answer_in(self, lang: str) -> str:
+        """The answer in `lang`, else in the other language the entry has."""
+        return self.answer.get(lang) or next(text for text in self.answer.values() if text)
+
+    def title_in(self, lang: str) -> str:
+        """A short label for menus: the title, else the first question, in `lang` where possible."""
+        if self.title.get(lang):
+            return self.title[lang]
+        questions = self.questions.get(lang) or next(q for q in self.questions.values() if q)
+        return questions[0]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """All entries plus the language resources the matcher reads from the data."""
+
+    entries: tuple[Entry, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    version: str = "unversioned"
+    source: str = "<memory>"
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {entry.id: entry for entry in self.entries})
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or None."""
+        return self._by_id.get(entry_id)

@@ -1,0 +1,53 @@
+"""Text normalisation shared by the index and the query side."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_CHARS = 1000
+
+_HIRAGANA_START, _HIRAGANA_END = 0x3041, 0x3096
+_KANA_OFFSET = 0x60
+# Long-vowel marks and the wave dashes people type in their place.
+_LONG_VOWELS = "ー〜～~‐－―"
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _strip_controls(text: str) -> str:
+    # Control and format characters (zero-width spaces, BOMs, bidi marks) carry no meaning
+    # and break tokenisers; tabs and newlines become spaces.
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\t\n\r\v\f":
+            out.append(" ")
+        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean(text: str) -> str:
+    """NFKC-fold widths, drop control characters and collapse spaces."""
+    text = unicodedata.normalize("NFKC", _strip_controls(text))
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def to_katakana(text: str) -> str:
+    """Fold hiragana to katakana so that ぱすわーど and パスワード compare equal."""
+    return "".join(
+        chr(ord(ch) + _KANA_OFFSET) if _HIRAGANA_START <= ord(ch) <= _HIRAGANA_END else ch for ch in text
+    )
+
+
+def fold(text: str) -> str:
+    """Full comparison key: cleaned, lower-cased, kana-folded, long-vowel marks dropped."""
+    folded = to_katakana(clean(text).lower())
+    return folded.translate({ord(c): None for c in _LONG_VOWELS})
+
+
+def is_latin_word(token: str) -> bool:
+    """True for ASCII letters and digits (an English word, a code, a number)."""
+    return token.isascii() and any(ch.isalnum() for ch in token)

@@ -1,0 +1,31 @@
+"""Function words of Japanese and English that never decide which entry fits.
+
+These are language facts, not knowledge: domain words to ignore live in the knowledge file.
+"""
+
+from __future__ import annotations
+
+# Sudachi normalised forms (folded by faq.normalize.fold) of verbs, nouns and adjectives that
+# carry grammar or politeness rather than a topic.
+JAPANESE = frozenset(
+    """
+    為る 居る 有る 成る 出来る 遣る 致す 頂く 下さる 呉れる 貰う 言う 思う 見る 来る 行く 仕舞う
+    置く 欲しい 良い 無い 無し 御座る 参る 申す 存じる 願う 分かる 知る 教える 聞く 尋ねる 助ける
+    事 物 者 為 様 時 場合 方 所 中 内 際 後 前 訳 筈 感じ 辺り 件 点 旨 上 下 他 等 毎 今回
+    方法 仕方 遣り方 やり方 使い方 手順 手続き 如何 何 何故 何処 何時 誰 此れ 其れ 彼れ 此処 其処
+    私 僕 俺 自分 貴方 皆 皆様 皆さん 御前 我々 当方 本当 今 今日 昨日 明日 先日 最近 現在 只今 至急 急ぎ
+    すみません 済みません 有難う 宜しく お願い 願い 質問 問題 全然 全く 少し 一寸 まだ 又 もう 既に 色々
+    よう そう こう どう ああ ええ はい いいえ うん ね よ な ん の もの こと ため とき ところ 的
+    """.split()
+)
+
+ENGLISH = frozenset(
+    """
+    a an the and or but if then so of to in on at for from by with about as into over after before
+    is am are was were be been being do does did doing have has had having will would shall should can
+    could may might must i me my mine we us our you your yours he she it its they them their this that
+    these those there here what which who whom whose when where why how not no yes any some all
+    very just still yet also too again please thanks thank hi hello hey ok okay get got want wanted need
+    tell know let like make made help one way
+    """.split()
+)

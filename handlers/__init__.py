@@ -1,0 +1,1 @@
+"""Platform-neutral conversation logic: intents, support hours, answers."""

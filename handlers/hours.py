@@ -1,0 +1,123 @@
+"""When the phone and chat support channels are open, for any timezone-aware moment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import jpholiday
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+# Longest run of closed days we look across for the next opening (Golden Week plus
+# operator-configured closures fit many times over).
+_SEARCH_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A support channel open on business days from `opens` to `closes` (half-open), Tokyo time."""
+
+    name: str
+    opens: time
+    closes: time
+
+
+PHONE = Channel("phone", time(9, 0), time(17, 0))
+CHAT = Channel("chat", time(10, 0), time(17, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """A channel's state at one moment."""
+
+    channel: Channel
+    at: datetime
+    open: bool
+    closes_at: datetime | None
+    opens_at: datetime | None
+    closed_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupportHours:
+    """Business-day calendar: weekdays minus Japanese national holidays minus extra closed dates."""
+
+    channels: tuple[Channel, ...] = (PHONE, CHAT)
+    extra_closed: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def with_closed_dates(cls, dates: Iterable[date]) -> SupportHours:
+        """Default channels with operator-configured closed dates."""
+        return cls(extra_closed=frozenset(dates))
+
+    def channel(self, name: str) -> Channel:
+        """The channel called `name`."""
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise KeyError(name)
+
+    def closed_reason(self, day: date) -> str | None:
+        """Why `day` is not a business day ("土曜日", a holiday's name, ...), or None if it is one."""
+        if day.weekday() == 5:
+            return "土曜日"
+        if day.weekday() == 6:
+            return "日曜日"
+        holiday = jpholiday.is_holiday_name(day)
+        if holiday:
+            return str(holiday)
+        if day in self.extra_closed:
+            return "休業日"
+        return None
+
+    def is_business_day(self, day: date) -> bool:
+        """True on weekdays that are neither holidays nor extra closed dates."""
+        return self.closed_reason(day) is None
+
+    def is_open(self, channel: Channel, at: datetime) -> bool:
+        """Whether `channel` takes contacts at `at` (opening minute included, closing minute not)."""
+        local = _tokyo(at)
+        return self.is_business_day(local.date()) and channel.opens <= local.timetz().replace(tzinfo=None) < channel.closes
+
+    def closes_at(self, channel: Channel, at: datetime) -> datetime | None:
+        """When `channel` closes, if it is open at `at`."""
+        if not self.is_open(channel, at):
+            return None
+        return datetime.combine(_tokyo(at).date(), channel.closes, TOKYO)
+
+    def next_opening(self, channel: Channel, at: datetime) -> datetime:
+        """The first opening of `channel` strictly after `at`."""
+        local = _tokyo(at)
+        day = local.date()
+        for _ in range(_SEARCH_DAYS):
+            opening = datetime.combine(day, channel.opens, TOKYO)
+            if opening > local and self.is_business_day(day):
+                return opening
+            day += timedelta(days=1)
+        raise RuntimeError(f"no opening of {channel.name} within {_SEARCH_DAYS} days of {at.isoformat()}")
+
+    def status(self, channel: Channel, at: datetime) -> ChannelStatus:
+        """Open or closed at `at`, with the closing time or the next opening."""
+        _require_aware(at)
+        local = _tokyo(at)
+        if self.is_open(channel, local):
+            return ChannelStatus(channel, local, True, self.closes_at(channel, local), None, None)
+        return ChannelStatus(
+            channel, local, False, None, self.next_opening(channel, local), self.closed_reason(local.date())
+        )
+
+    def statuses(self, at: datetime) -> tuple[ChannelStatus, ...]:
+        """The status of every channel at `at`."""
+        return tuple(self.status(channel, at) for channel in self.channels)
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("support hours need a timezone-aware datetime")
+
+
+def _tokyo(at: datetime) -> datetime:
+    _require_aware(at)
+    return at.astimezone(TOKYO)

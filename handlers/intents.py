@@ -1,0 +1,53 @@
+"""Conversational intents (handoff, hours, thanks, greeting) recognised by patterns kept in data."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from faq.normalize import fold
+
+
+class Intent(StrEnum):
+    """What a message asks for. The values are the `intent` of the JSON contract."""
+
+    FAQ = "faq"
+    HOURS = "hours"
+    HANDOFF = "handoff"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    FALLBACK = "fallback"
+
+
+# Asking for a person outranks asking about hours: "今日オペレーターと話せる?" wants a person.
+_ORDER = (Intent.HANDOFF, Intent.HOURS, Intent.THANKS, Intent.GREETING)
+# Only these two may take a message that the FAQ can also answer.
+DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
+
+
+class IntentRules:
+    """Compiled patterns per intent."""
+
+    def __init__(self, patterns: dict[Intent, list[re.Pattern[str]]]) -> None:
+        self._patterns = patterns
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> IntentRules:
+        """Read the rules file (the one shipped with the package when None)."""
+        source = Path(path) if path else Path(str(resources.files("handlers").joinpath("intents.yaml")))
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        patterns: dict[Intent, list[re.Pattern[str]]] = {}
+        for name, items in data.items():
+            patterns[Intent(name)] = [re.compile(fold(item)) for item in items]
+        return cls(patterns)
+
+    def detect(self, text: str) -> tuple[Intent, ...]:
+        """Every intent whose patterns match, most specific first."""
+        folded = fold(text)
+        return tuple(
+            intent for intent in _ORDER if any(p.search(folded) for p in self._patterns.get(intent, ()))
+        )

@@ -1,0 +1,151 @@
+"""Decide what to say to one message: intents first, then the FAQ, then a fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from faq.matcher import Candidate, Decision, Match, Matcher
+from faq.model import Entry
+from handlers import language, texts
+from handlers.hours import ChannelStatus, SupportHours
+from handlers.intents import DECISIVE, Intent, IntentRules
+from handlers.messages import QuickReply, Reply
+
+MAX_QUICK_REPLIES = 13
+MENU_SIZE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The full outcome for one message: the reply plus what led to it."""
+
+    query: str
+    intent: Intent
+    lang: str
+    reply: Reply
+    match: Match
+
+    @property
+    def faq_id(self) -> str | None:
+        """The answered entry, when the intent is faq."""
+        return self.reply.faq_id
+
+    @property
+    def score(self) -> float | None:
+        """Score of the answered entry, when the intent is faq."""
+        best = self.match.best
+        return best.score if self.intent is Intent.FAQ and best is not None else None
+
+
+class Responder:
+    """Pure, synchronous answering: text and a moment in, an Answer out."""
+
+    def __init__(self, matcher: Matcher, hours: SupportHours, rules: IntentRules) -> None:
+        self.matcher = matcher
+        self.hours = hours
+        self.rules = rules
+
+    def answer(self, query: str, at: datetime, top: int = 3) -> Answer:
+        """Answer `query` as of `at`, ranking the `top` best entries whatever the intent."""
+        lang = language.detect(query)
+        match = self.matcher.match(query, top=top)
+        if not query.strip() or not any(ch.isalnum() for ch in query):
+            return Answer(query, Intent.FALLBACK, lang, self._menu_reply(lang, "empty"), match)
+        intents = self.rules.detect(query)
+        decisive = [intent for intent in intents if intent in DECISIVE]
+        if decisive:
+            intent = decisive[0]
+            reply = self._hours_reply(lang, at, query) if intent is Intent.HOURS else self._handoff_reply(lang, at)
+            return Answer(query, intent, lang, reply, match)
+        if match.decision is Decision.ANSWER and match.best is not None:
+            return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, match.best.entry), match)
+        if match.decision is Decision.CLARIFY and match.best is not None:
+            return Answer(query, Intent.FAQ, lang, self._clarify_reply(lang, match), match)
+        for intent in (Intent.THANKS, Intent.GREETING):
+            if intent in intents:
+                return Answer(query, intent, lang, self._menu_reply(lang, intent.value), match)
+        return Answer(query, Intent.FALLBACK, lang, self._fallback_reply(lang, match), match)
+
+    def entry_reply(self, entry_id: str, lang: str) -> Reply | None:
+        """The answer of one entry, for a tapped menu item or a staff lookup."""
+        entry = self.matcher.kb.get(entry_id)
+        return self._faq_reply(lang, entry) if entry else None
+
+    def _faq_reply(self, lang: str, entry: Entry) -> Reply:
+        related = [self.matcher.kb.get(rid) for rid in entry.related]
+        buttons = [_entry_button(lang, e) for e in related if e is not None]
+        return Reply(entry.answer_in(lang), self._with_staples(lang, buttons), Intent.FAQ.value, entry.id)
+
+    def _clarify_reply(self, lang: str, match: Match) -> Reply:
+        choices = match.close
+        lines = [texts.text(lang, "clarify"), *(f"・{c.entry.title_in(lang)}" for c in choices)]
+        buttons = [_entry_button(lang, c.entry) for c in choices]
+        best = match.best
+        assert best is not None
+        return Reply("\n".join(lines), self._with_staples(lang, buttons), Intent.FAQ.value, best.entry.id)
+
+    def _fallback_reply(self, lang: str, match: Match) -> Reply:
+        suggestions: tuple[Candidate, ...] = match.close
+        if suggestions:
+            lines = [texts.text(lang, "suggest"), *(f"・{c.entry.title_in(lang)}" for c in suggestions)]
+            buttons = [_entry_button(lang, c.entry) for c in suggestions]
+            return Reply("\n".join(lines), self._with_staples(lang, buttons), Intent.FALLBACK.value)
+        return self._menu_reply(lang, "fallback")
+
+    def _menu_reply(self, lang: str, key: str) -> Reply:
+        menu = [_entry_button(lang, entry) for entry in self.matcher.kb.entries[:MENU_SIZE]]
+        intent = key if key in (Intent.GREETING.value, Intent.THANKS.value) else Intent.FALLBACK.value
+        quick = () if key == "thanks" else self._with_staples(lang, menu)
+        return Reply(texts.text(lang, key), quick, intent)
+
+    def _hours_reply(self, lang: str, at: datetime, query: str) -> Reply:
+        statuses = list(self.hours.statuses(at))
+        folded = query.lower()
+        if any(word in folded for word in ("チャット", "ちゃっと", "chat")) and not any(
+            word in folded for word in ("電話", "でんわ", "phone", "call")
+        ):
+            statuses.sort(key=lambda s: s.channel.name != "chat")
+        lines = self._status_lines(lang, statuses)
+        lines.append(texts.text(lang, "hours_rules"))
+        quick = self._with_staples(lang, [], hours=False)
+        return Reply("\n".join(lines), quick, Intent.HOURS.value)
+
+    def _handoff_reply(self, lang: str, at: datetime) -> Reply:
+        chat = self.hours.status(self.hours.channel("chat"), at)
+        phone = self.hours.status(self.hours.channel("phone"), at)
+        lines = [texts.text(lang, "handoff_intro"), *self._status_lines(lang, [chat, phone])]
+        if chat.open:
+            lines.append(texts.text(lang, "handoff_chat_open"))
+        if phone.open:
+            lines.append(texts.text(lang, "handoff_phone_open"))
+        lines.append(texts.text(lang, "handoff_form"))
+        forms = [e for e in (self.matcher.kb.get("contact-form"), self.matcher.kb.get("phone-support")) if e]
+        quick = self._with_staples(lang, [_entry_button(lang, e) for e in forms], handoff=False)
+        return Reply("\n".join(lines), quick, Intent.HANDOFF.value)
+
+    @staticmethod
+    def _status_lines(lang: str, statuses: list[ChannelStatus]) -> list[str]:
+        lines = []
+        reason = statuses[0].closed_reason if statuses else None
+        if reason:
+            lines.append(texts.closed_day_line(lang, reason))
+        lines.extend(texts.channel_line(lang, status) for status in statuses)
+        return lines
+
+    @staticmethod
+    def _with_staples(
+        lang: str, buttons: list[QuickReply], hours: bool = True, handoff: bool = True
+    ) -> tuple[QuickReply, ...]:
+        staples = []
+        if hours:
+            staples.append(QuickReply(texts.text(lang, "menu_hours"), texts.text(lang, "menu_hours")))
+        if handoff:
+            staples.append(QuickReply(texts.text(lang, "menu_handoff"), texts.text(lang, "menu_handoff")))
+        unique = list(dict.fromkeys([*buttons[: MAX_QUICK_REPLIES - len(staples)], *staples]))
+        return tuple(unique)
+
+
+def _entry_button(lang: str, entry: Entry) -> QuickReply:
+    title = entry.title_in(lang)
+    return QuickReply(title, title)
