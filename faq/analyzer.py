@@ -41,7 +41,7 @@ class Analysis:
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> object:
-    return Dictionary(dict="core").create(SplitMode.C)
+    return Dictionary(dict="core").tokenizer(SplitMode.C)
 
 
 class Analyzer:

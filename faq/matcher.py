@@ -106,7 +106,7 @@ class Matcher:
             picked = np.arange(scores.size)
         order = picked[np.argsort(-scores[picked], kind="stable")]
         entries = self.kb.entries
-        return tuple(Candidate(entries[i], round(float(scores[i]), 4)) for i in order if scores[i] > 0)
+        return tuple(Candidate(entries[i], round(float(scores[i]), 4)) for i in order)
 
     @staticmethod
     def _decide(ranking: tuple[Candidate, ...]) -> Decision:

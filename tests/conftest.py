@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from faq.loader import load
+from faq.matcher import Matcher
+from faq.model import KnowledgeBase
+from handlers.conversation import Conversation
+from handlers.hours import TOKYO, SupportHours
+from handlers.intents import IntentRules
+from handlers.messages import ConversationKey, Incoming, Reply
+from handlers.responder import Responder
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TUE_1030 = datetime(2026, 11, 24, 10, 30, tzinfo=TOKYO)
+SAT_1100 = datetime(2026, 11, 28, 11, 0, tzinfo=TOKYO)
+
+Converse = Callable[..., Awaitable[list[Reply]]]
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load()
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+@pytest.fixture(scope="session")
+def responder(matcher: Matcher) -> Responder:
+    return Responder(matcher, SupportHours(), IntentRules.load())
+
+
+@pytest.fixture
+def converse(responder: Responder) -> Converse:
+    conversation = Conversation(responder)
+    key = ConversationKey("test", "channel", "customer")
+
+    async def say(text: str, at: datetime = TUE_1030) -> list[Reply]:
+        return await conversation.handle(Incoming(key, text, at))
+
+    return say

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from handlers.hours import TOKYO
+from tests.conftest import SAT_1100, TUE_1030, Converse
+
+
+async def test_faq_answer_carries_the_seed_facts(converse: Converse) -> None:
+    [reply] = await converse("入金が反映されない")
+    assert reply.intent == "faq" and reply.faq_id == "deposit-not-reflected"
+    assert "振込明細" in reply.text and "スクリーンショット" in reply.text
+    assert "お問い合わせフォーム" in reply.text
+    labels = [q.label for q in reply.quick_replies]
+    assert "受付時間" in labels and "オペレーターと話す" in labels
+    assert len(reply.quick_replies) <= 13
+
+
+async def test_english_question_gets_english_answer(converse: Converse) -> None:
+    [reply] = await converse("I forgot my password")
+    assert reply.faq_id == "forgot-password"
+    assert "verification code" in reply.text
+    assert "Support hours" in [q.label for q in reply.quick_replies]
+
+
+async def test_hours_while_open(converse: Converse) -> None:
+    [reply] = await converse("今電話つながる?", at=TUE_1030)
+    assert reply.intent == "hours"
+    assert "電話サポートは現在受付中です(17:00まで)" in reply.text
+    assert "チャットサポートは現在受付中です(17:00まで)" in reply.text
+
+
+async def test_hours_on_saturday_give_the_next_opening(converse: Converse) -> None:
+    [reply] = await converse("今電話つながる?", at=SAT_1100)
+    assert "本日は土曜日のため休業日です" in reply.text
+    assert "電話サポートは現在受付時間外です。次の受付開始は11月30日(月) 9:00です" in reply.text
+    assert "次の受付開始は11月30日(月) 10:00です" in reply.text
+
+
+async def test_hours_on_a_holiday_name_it(converse: Converse) -> None:
+    [reply] = await converse("受付時間を教えて", at=datetime(2026, 11, 23, 11, 0, tzinfo=TOKYO))
+    assert "祝日(勤労感謝の日)" in reply.text
+    assert "11月24日(火) 9:00" in reply.text
+
+
+async def test_hours_before_chat_opens(converse: Converse) -> None:
+    [reply] = await converse("チャットは今開いてる?", at=datetime(2026, 11, 24, 9, 30, tzinfo=TOKYO))
+    first, second = reply.text.splitlines()[:2]
+    assert first == "チャットサポートは現在受付時間外です。次の受付開始は11月24日(火) 10:00です。"
+    assert second == "電話サポートは現在受付中です(17:00まで)。"
+
+
+async def test_hours_in_english(converse: Converse) -> None:
+    [reply] = await converse("are you open now?", at=SAT_1100)
+    assert reply.intent == "hours"
+    assert "Phone support is closed now. It next opens Mon 30 Nov at 9:00 JST." in reply.text
+
+
+async def test_handoff_request_explains_how_to_reach_a_person(converse: Converse) -> None:
+    [reply] = await converse("オペレーターと話したい", at=TUE_1030)
+    assert reply.intent == "handoff"
+    assert "チャットアイコン" in reply.text
+    [closed] = await converse("talk to a human", at=SAT_1100)
+    assert closed.intent == "handoff"
+    assert "closed now" in closed.text and "inquiry form" in closed.text
+
+
+@pytest.mark.parametrize(("text", "intent"), [("こんにちは", "greeting"), ("hello", "greeting"),
+                                               ("ありがとう!", "thanks"), ("thanks", "thanks")])
+async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
+    [reply] = await converse(text)
+    assert reply.intent == intent
+    assert reply.faq_id is None
+
+
+async def test_greeting_with_a_question_answers_the_question(converse: Converse) -> None:
+    [reply] = await converse("こんにちは、パスワードを忘れました")
+    assert reply.faq_id == "forgot-password"
+
+
+async def test_ambiguous_question_offers_candidates(converse: Converse) -> None:
+    [reply] = await converse("問い合わせ")
+    assert reply.text.startswith("もしかして")
+    assert len([q for q in reply.quick_replies if q.label not in ("受付時間", "オペレーターと話す")]) >= 2
+
+
+async def test_tapping_a_suggestion_answers_that_entry(converse: Converse) -> None:
+    [reply] = await converse("問い合わせ")
+    [tapped] = await converse(reply.quick_replies[0].text)
+    assert tapped.intent == "faq"
+    assert tapped.faq_id is not None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙏🙏", "\x00\x01", "?!", "あ" * 10_000, "zzzz"])
+async def test_odd_input_gets_a_polite_fallback(converse: Converse, text: str) -> None:
+    [reply] = await converse(text)
+    assert reply.intent in ("fallback", "greeting")
+    assert reply.text
+    assert reply.quick_replies

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from faq.matcher import ANSWER_AT, Decision, Matcher
+
+# (query, expected entry): every spelling a customer may use must find its entry.
+SPELLINGS = [
+    ("パスワードを忘れた", "forgot-password"),
+    ("ぱすわーどわすれた", "forgot-password"),  # all hiragana
+    ("ﾊﾟｽﾜｰﾄﾞ忘れた", "forgot-password"),  # half-width katakana
+    ("パスワード忘れちゃった", "forgot-password"),  # colloquial
+    ("I forgot my password", "forgot-password"),
+    ("pasword reset", "forgot-password"),  # English typo
+    ("ｸｲｯｸ入金", "deposit-not-reflected"),
+    ("にゅうきんがはんえいされない", "deposit-not-reflected"),
+    ("振り込んだのに残高が増えない", "deposit-not-reflected"),  # okurigana variant of 振込
+    ("depost not showing", "deposit-not-reflected"),
+    ("出勤が遅い", "withdrawal-delayed"),  # wrong kanji conversion of 出金
+    ("しゅっきんおそい", "withdrawal-delayed"),
+    ("withdrawl delayed", "withdrawal-delayed"),
+    ("ＡＰＩ", "api-usage"),  # full-width Latin
+    ("ＡＰＩの使い方", "api-usage"),
+    ("api key", "api-usage"),
+    ("にだんかいにんしょう", "two-factor-auth"),
+    ("２ＦＡを解除したい", "two-factor-auth"),
+    ("二要素認証の設定", "two-factor-auth"),
+    ("注文できない", "cannot-trade"),
+    ("本人確認が終わらない", "account-opening"),
+    ("フィッシングメールが来た", "security-tips"),
+    ("ヘルプセンターどこ", "help-center"),
+    ("問い合わせフォーム", "contact-form"),
+    ("電話番号を教えて", "phone-support"),
+    ("チャットで相談したい", "chat-support"),
+    ("問い合わせの注意点", "support-tips"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), SPELLINGS)
+def test_spellings_find_their_entry(matcher: Matcher, query: str, expected: str) -> None:
+    match = matcher.match(query)
+    assert match.decision is not Decision.NONE
+    assert match.best is not None
+    assert match.best.entry.id == expected
+
+
+OFF_TOPIC = [
+    "ビットコインの価格は?",
+    "仮想通貨の税金について",
+    "確定申告のやり方",
+    "明日の天気",
+    "サッカーの試合結果",
+    "asdfghjkl",
+    "🙏🙏🙏",
+    "",
+    "   ",
+    "\x00\x07\x1b",
+]
+
+
+@pytest.mark.parametrize("query", OFF_TOPIC)
+def test_off_topic_gets_no_answer(matcher: Matcher, query: str) -> None:
+    assert matcher.match(query).decision is Decision.NONE
+
+
+def test_scores_are_shares_between_zero_and_one(matcher: Matcher) -> None:
+    match = matcher.match("入金が反映されない", top=13)
+    scores = [c.score for c in match.ranking]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] >= ANSWER_AT
+
+
+def test_top_k_bounds_the_ranking(matcher: Matcher) -> None:
+    assert len(matcher.match("パスワード", top=1).ranking) == 1
+    assert len(matcher.match("パスワード", top=5).ranking) == 5
+    assert matcher.match("パスワード", top=0).ranking == ()
+
+
+def test_close_candidates_ask_which_was_meant(matcher: Matcher) -> None:
+    # Both entries speak of the inquiry form and what to write in it.
+    match = matcher.match("問い合わせ")
+    assert match.decision is Decision.CLARIFY
+    ids = {c.entry.id for c in match.close}
+    assert len(ids) >= 2
+
+
+def test_long_and_hostile_input_is_answered_quickly(matcher: Matcher) -> None:
+    assert matcher.match("入金" * 5000).best is not None
+    assert matcher.match("\u200b\ufeff入金\u202e反映").best is not None
