@@ -14,9 +14,15 @@ _LONG_VOWELS = "ー〜～~‐－―"
 _SPACE_RE = re.compile(r"\s+")
 
 
+_FOLD_TABLE = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
+_FOLD_TABLE.update({ord(mark): None for mark in _LONG_VOWELS})
+
+
 def _strip_controls(text: str) -> str:
     # Control and format characters (zero-width spaces, BOMs, bidi marks) carry no meaning
     # and break tokenisers; tabs and newlines become spaces.
+    if text.isprintable():
+        return text
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
@@ -35,17 +41,14 @@ def clean(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def to_katakana(text: str) -> str:
-    """Fold hiragana to katakana so that ぱすわーど and パスワード compare equal."""
-    return "".join(
-        chr(ord(ch) + _KANA_OFFSET) if _HIRAGANA_START <= ord(ch) <= _HIRAGANA_END else ch for ch in text
-    )
-
-
 def fold(text: str) -> str:
     """Full comparison key: cleaned, lower-cased, kana-folded, long-vowel marks dropped."""
-    folded = to_katakana(clean(text).lower())
-    return folded.translate({ord(c): None for c in _LONG_VOWELS})
+    return fold_clean(clean(text))
+
+
+def fold_clean(text: str) -> str:
+    """`fold` for text already through `clean`: ぱすわーど and パスワード both give パスワド."""
+    return text.lower().translate(_FOLD_TABLE)
 
 
 def is_latin_word(token: str) -> bool:

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from faq.loader import KnowledgeError, load, parse
+from faq.model import KnowledgeBase
+
+CONTRACT_IDS = {
+    "account-opening", "deposit-not-reflected", "withdrawal-delayed", "cannot-trade", "forgot-password",
+    "two-factor-auth", "api-usage", "security-tips", "help-center", "contact-form", "phone-support",
+    "chat-support", "support-tips",
+}
+
+
+def test_builtin_base_has_exactly_the_contract_ids(kb: KnowledgeBase) -> None:
+    assert {entry.id for entry in kb.entries} == CONTRACT_IDS
+
+
+def test_builtin_entries_are_bilingual_and_linked(kb: KnowledgeBase) -> None:
+    for entry in kb.entries:
+        assert len(entry.questions["ja"]) >= 4, entry.id
+        assert len(entry.questions["en"]) >= 3, entry.id
+        assert entry.answer["ja"] and entry.answer["en"], entry.id
+        assert entry.related, entry.id
+        assert entry.keywords, entry.id
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "facts"),
+    [
+        ("help-center", ["公式サイト", "画面下部の「ヘルプ」", "検索窓", "カテゴリ", "口座開設", "トラブルシューティング"]),
+        ("contact-form", ["「お問い合わせ」", "カテゴリ", "スクリーンショット", "メールアドレス", "ユーザーID"]),
+        ("phone-support", ["「電話でのお問い合わせ」", "平日9:00〜17:00", "本人確認", "混み合う"]),
+        ("chat-support", ["画面右下のチャットアイコン", "平日10:00〜17:00", "本人確認", "リアルタイム"]),
+        ("account-opening", ["本人確認書類", "入力した情報", "審査", "アップロード", "お問い合わせフォーム"]),
+        ("deposit-not-reflected", ["入金方法", "振込明細", "スクリーンショット", "お問い合わせフォーム"]),
+        ("withdrawal-delayed", ["混雑", "セキュリティチェック", "銀行の営業時間内", "お問い合わせフォーム"]),
+        ("cannot-trade", ["残高", "取引制限", "システムエラー", "お問い合わせフォーム"]),
+        ("forgot-password", ["再設定", "メールアドレス", "認証コード"]),
+        ("two-factor-auth", ["ヘルプセンター", "「二段階認証」と検索"]),
+        ("api-usage", ["APIドキュメント", "認証方法", "エラーコード"]),
+        ("security-tips", ["複雑", "二段階認証", "フィッシング詐欺"]),
+        ("support-tips", ["メールアドレス", "ユーザーID", "スクリーンショット", "丁寧", "同時", "指示"]),
+    ],
+)
+def test_answers_carry_the_seed_facts(kb: KnowledgeBase, entry_id: str, facts: list[str]) -> None:
+    entry = kb.get(entry_id)
+    assert entry is not None
+    for fact in facts:
+        assert fact in entry.answer["ja"], (entry_id, fact)
+
+
+def test_minimal_json_form_loads() -> None:
+    minimal = {"entries": [{"id": "x", "questions": {"ja": ["質問"]}, "answer": {"ja": "回答"}}]}
+    kb = parse(json.dumps(minimal, ensure_ascii=False))
+    assert kb.entries[0].id == "x"
+    assert kb.entries[0].answer_in("en") == "回答"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = """
+entries:
+  - id: a
+    questions: {ja: [質問]}
+    answer: {ja: 回答}
+    related: [nowhere]
+  - id: a
+    questions: {ja: [もう一つ]}
+    answer: {ja: 回答}
+  - id: b
+    questions: {ja: []}
+    answer: {ja: 回答}
+  - id: c
+    questions: {ja: [質問]}
+"""
+    with pytest.raises(KnowledgeError) as caught:
+        parse(text, source="bad.yaml")
+    problems = "\n".join(caught.value.problems)
+    assert "duplicate id 'a'" in problems
+    assert "entry 'b': questions: empty question list" in problems
+    assert "entry 'c': answer: missing" in problems
+    assert "related id 'nowhere' does not exist" in problems
+    assert len(caught.value.problems) == 4
+
+
+def test_bad_yaml_reports_its_line() -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        parse("entries:\n  - id: a\n    questions: [unclosed\n  - id: b\n", source="broken.yaml")
+    assert caught.value.problems[0].startswith("line ")
+    assert "invalid YAML" in caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[]", "top level must be a mapping"),
+        ("entries: []", "'entries' must be a non-empty list"),
+        ("entries: [42]", "entry 1: must be a mapping"),
+        ("entries: [{questions: {ja: [q]}, answer: {ja: a}}]", "entry 1: missing 'id'"),
+        ("entries: [{id: x, questions: {fr: [q]}, answer: {ja: a}}]", "unsupported language fr"),
+        ("entries: [{id: x, questions: {ja: q}, answer: {ja: a}}]", "must be a list of strings"),
+        ("synonyms: [[only]]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "at least two"),
+    ],
+)
+def test_shape_errors_are_pointed(text: str, problem: str) -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        parse(text)
+    assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match="cannot read"):
+        load(tmp_path / "missing.yaml")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("entries: [{id: x, questions: {ja: [caf\xe9]}, answer: {ja: a}}]".encode("latin-1"))
+    with pytest.raises(KnowledgeError, match="not UTF-8"):
+        load(latin1)
