@@ -27,18 +27,65 @@ from faq.matcher import Matcher  # noqa: E402
 from faq.model import KnowledgeBase  # noqa: E402
 
 BUILTIN_QUERIES = [
-    "入金が反映されない", "ぱすわーどわすれた", "ｸｲｯｸ入金", "ＡＰＩの使い方", "出勤が遅い", "2FAの設定",
-    "I forgot my login password", "withdrawl delayed", "今日のビットコイン相場", "zzzz",
-    "口座を作れない", "本人確認の審査が終わらない", "注文が通らない", "フィッシングメールに気をつけたい",
-    "サポートの電話番号", "チャットで質問する方法", "問い合わせのときに書くべき情報", "hello",
-    "振込したのに残高に入っていない", "二段階認証を解除する方法",
+    "入金が反映されない",
+    "ぱすわーどわすれた",
+    "ｸｲｯｸ入金",
+    "ＡＰＩの使い方",
+    "出勤が遅い",
+    "2FAの設定",
+    "I forgot my login password",
+    "withdrawl delayed",
+    "今日のビットコイン相場",
+    "zzzz",
+    "口座を作れない",
+    "本人確認の審査が終わらない",
+    "注文が通らない",
+    "フィッシングメールに気をつけたい",
+    "サポートの電話番号",
+    "チャットで質問する方法",
+    "問い合わせのときに書くべき情報",
+    "hello",
+    "振込したのに残高に入っていない",
+    "二段階認証を解除する方法",
 ]
 
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワンガギグゲゴザジズゼゾダデドバビブベボパピプペポ"
 TOPIC_NOUNS = [
-    "口座", "入金", "出金", "残高", "注文", "取引", "送金", "手数料", "本人確認", "書類", "審査", "パスワード",
-    "ログイン", "認証", "設定", "解除", "アプリ", "画面", "通知", "メール", "住所", "氏名", "電話番号", "銀行",
-    "カード", "ポイント", "キャンペーン", "レポート", "明細", "履歴", "上限", "制限", "エラー", "契約", "解約",
+    "口座",
+    "入金",
+    "出金",
+    "残高",
+    "注文",
+    "取引",
+    "送金",
+    "手数料",
+    "本人確認",
+    "書類",
+    "審査",
+    "パスワード",
+    "ログイン",
+    "認証",
+    "設定",
+    "解除",
+    "アプリ",
+    "画面",
+    "通知",
+    "メール",
+    "住所",
+    "氏名",
+    "電話番号",
+    "銀行",
+    "カード",
+    "ポイント",
+    "キャンペーン",
+    "レポート",
+    "明細",
+    "履歴",
+    "上限",
+    "制限",
+    "エラー",
+    "契約",
+    "解約",
 ]
 VERBS = ["できない", "したい", "を変更したい", "が表示されない", "がわからない", "が届かない", "を確認したい", "が遅い"]
 FILLERS = ["について", "の方法", "の手順", "はどこ", "の期限", "の条件"]
@@ -135,16 +182,20 @@ def main() -> None:
     print(f"peak RSS, built-in base:                          {start['rss_mb']:.0f} MB")
 
     builtin = Matcher(load())
-    print(f"built-in base ({len(builtin.kb.entries)} entries), Matcher.match: "
-          f"{summary(latencies(builtin, BUILTIN_QUERIES, args.rounds))}")
+    print(
+        f"built-in base ({len(builtin.kb.entries)} entries), Matcher.match: "
+        f"{summary(latencies(builtin, BUILTIN_QUERIES, args.rounds))}"
+    )
 
     kb, pairs = generate(args.entries)
     t0 = time.perf_counter()
     large = Matcher(kb)
     build = time.perf_counter() - t0
     queries = [q for q, _ in pairs]
-    print(f"generated base ({args.entries} entries), build {build:.1f} s, Matcher.match: "
-          f"{summary(latencies(large, queries, max(1, args.rounds // 10)))}")
+    print(
+        f"generated base ({args.entries} entries), build {build:.1f} s, Matcher.match: "
+        f"{summary(latencies(large, queries, max(1, args.rounds // 10)))}"
+    )
     top1 = sum(1 for q, expected in pairs if (m := large.match(q)).best and m.best.entry.id == expected)
     print(f"generated base top-1 on {len(pairs)} perturbed questions: {100.0 * top1 / len(pairs):.1f}%")
     peak = fresh_process(LARGE.format(n=args.entries))

@@ -15,14 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bots import evaluation
+from bots.core import build_conversation, build_responder
+from bots.settings import Settings, SettingsError, load_settings
 from faq.loader import KnowledgeError, builtin_path, load
 from handlers.hours import TOKYO, SupportHours
 from handlers.messages import ConversationKey, Incoming
 from handlers.responder import Answer, Responder
-
-from bots import evaluation
-from bots.core import build_conversation, build_responder
-from bots.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 

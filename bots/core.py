@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from bots.settings import Settings
 from faq.loader import load
 from faq.matcher import Matcher
 from handlers.conversation import Conversation
 from handlers.hours import SupportHours
 from handlers.intents import IntentRules
 from handlers.responder import Responder
-
-from bots.settings import Settings
 
 
 def build_responder(settings: Settings) -> Responder:

@@ -26,9 +26,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///supportbot.db", alias="DATABASE_URL")
     faq_path: Path | None = Field(default=None, alias="FAQ_PATH")
     port: int = Field(default=8080, alias="PORT", ge=1, le=65535)
-    support_closed_dates: Annotated[tuple[date, ...], NoDecode] = Field(
-        default=(), alias="SUPPORT_CLOSED_DATES"
-    )
+    support_closed_dates: Annotated[tuple[date, ...], NoDecode] = Field(default=(), alias="SUPPORT_CLOSED_DATES")
 
     @field_validator("support_closed_dates", mode="before")
     @classmethod

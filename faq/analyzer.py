@@ -71,8 +71,8 @@ class Analyzer:
         self._tokens: dict[tuple[str, int], _Token] = {}
         self._synonyms = self._compile_synonyms(synonyms)
 
-    def analyze(self, text: str) -> Analysis:
-        """Analyse one text (a question, keyword, answer or query)."""
+    def analyze(self, text: str, ngrams: bool = True) -> Analysis:
+        """Analyse one text (a question, keyword, answer or query); n-grams only when asked."""
         text = clean(text)
         terms: dict[str, float] = {}
         readings: list[str] = []
@@ -83,7 +83,7 @@ class Analyzer:
                     terms[term] = weight
         for group in self._synonyms_in(fold_clean(text), "".join(readings).replace(" ", "")):
             terms[group] = 1.0
-        return Analysis(terms=terms, ngrams=frozenset(_ngrams(readings)))
+        return Analysis(terms=terms, ngrams=frozenset(_ngrams(readings)) if ngrams else frozenset())
 
     def _tokens_of(self, text: str) -> Iterator[_Token]:
         for start in range(0, len(text), _CHUNK_CHARS):

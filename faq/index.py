@@ -61,18 +61,22 @@ def _topic_text(entry: Entry) -> list[str]:
     return texts
 
 
+def _keywords(entry: Entry) -> list[str]:
+    return [keyword for keywords in entry.keywords.values() for keyword in keywords]
+
+
 def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
     """Analyse every entry and lay out the postings."""
     n_docs = len(kb.entries)
     term_strength: dict[str, dict[int, float]] = defaultdict(dict)
     term_df: dict[str, float] = defaultdict(float)
     ngram_docs: dict[str, list[int]] = defaultdict(list)
-    answers: list[Analysis] = [analyzer.analyze("\n".join(e.answer.values())) for e in kb.entries]
+    answers = [analyzer.analyze("\n".join(e.answer.values()), ngrams=False) for e in kb.entries]
     avg_answer = max(1.0, sum(len(a.terms) for a in answers) / max(1, n_docs))
 
     for doc, entry in enumerate(kb.entries):
         questions = _merge(analyzer.analyze(text) for text in _topic_text(entry))
-        keywords = _merge(analyzer.analyze(k) for kws in entry.keywords.values() for k in kws)
+        keywords = _merge(analyzer.analyze(k) for k in _keywords(entry))
         answer = answers[doc]
         answer_norm = min(1.0, 1.0 / (1.0 - ANSWER_B + ANSWER_B * len(answer.terms) / avg_answer))
         fields = (
@@ -81,8 +85,8 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
             (answer.terms, FIELD_WEIGHTS["answer"] * answer_norm),
         )
         strengths: dict[str, float] = {}
-        for terms, field_weight in fields:
-            for term, weight in terms.items():
+        for field_terms, field_weight in fields:
+            for term, weight in field_terms.items():
                 value = field_weight * min(1.0, weight / _FULL_STRENGTH_WEIGHT)
                 strengths[term] = max(strengths.get(term, 0.0), value)
         for term, value in strengths.items():

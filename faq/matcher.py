@@ -92,18 +92,13 @@ class Matcher:
         """Score every entry for an analysed query."""
         index = self.index
         words = _share(analysis.terms, index.terms, index.unknown_term_idf * UNKNOWN_WORD_FACTOR, index.size)
-        sounds = _share(
-            dict.fromkeys(analysis.ngrams, 1.0), index.ngrams, index.unknown_ngram_idf, index.size
-        )
+        sounds = _share(dict.fromkeys(analysis.ngrams, 1.0), index.ngrams, index.unknown_ngram_idf, index.size)
         return WORD_SHARE * words + (1.0 - WORD_SHARE) * sounds
 
     def _top(self, scores: np.ndarray, k: int) -> tuple[Candidate, ...]:
         if k <= 0 or scores.size == 0:
             return ()
-        if scores.size > k:
-            picked = np.argpartition(-scores, k - 1)[:k]
-        else:
-            picked = np.arange(scores.size)
+        picked = np.argpartition(-scores, k - 1)[:k] if scores.size > k else np.arange(scores.size)
         order = picked[np.argsort(-scores[picked], kind="stable")]
         entries = self.kb.entries
         return tuple(Candidate(entries[i], round(float(scores[i]), 4)) for i in order)

@@ -14,7 +14,7 @@ _LONG_VOWELS = "ー〜～~‐－―"
 _SPACE_RE = re.compile(r"\s+")
 
 
-_FOLD_TABLE = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
+_FOLD_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
 _FOLD_TABLE.update({ord(mark): None for mark in _LONG_VOWELS})
 
 

@@ -79,7 +79,9 @@ class SupportHours:
     def is_open(self, channel: Channel, at: datetime) -> bool:
         """Whether `channel` takes contacts at `at` (opening minute included, closing minute not)."""
         local = _tokyo(at)
-        return self.is_business_day(local.date()) and channel.opens <= local.timetz().replace(tzinfo=None) < channel.closes
+        return (
+            self.is_business_day(local.date()) and channel.opens <= local.timetz().replace(tzinfo=None) < channel.closes
+        )
 
     def closes_at(self, channel: Channel, at: datetime) -> datetime | None:
         """When `channel` closes, if it is open at `at`."""

@@ -48,6 +48,4 @@ class IntentRules:
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""
         folded = fold(text)
-        return tuple(
-            intent for intent in _ORDER if any(p.search(folded) for p in self._patterns.get(intent, ()))
-        )
+        return tuple(intent for intent in _ORDER if any(p.search(folded) for p in self._patterns.get(intent, ())))

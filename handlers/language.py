@@ -10,7 +10,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def detect(text: str, default: str = "ja") -> str:
-    """"ja" when the text has any kana or kanji, "en" when it has Latin letters only, else `default`."""
+    """ "ja" when the text has any kana or kanji, "en" when it has Latin letters only, else `default`."""
     text = unicodedata.normalize("NFKC", text)
     if _JAPANESE.search(text):
         return "ja"

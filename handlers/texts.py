@@ -45,9 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "What would you like to know?"
         ),
         "thanks": "You're welcome. If anything else is unclear, just ask.",
-        "fallback": (
-            "Sorry, I could not find an answer to that. Please try rephrasing, or pick a topic below."
-        ),
+        "fallback": ("Sorry, I could not find an answer to that. Please try rephrasing, or pick a topic below."),
         "empty": 'Please type your question, for example "deposit not showing" or "forgot password".',
         "suggest": "Sorry, I am not sure what you mean. Did you mean one of these?",
         "clarify": "Did you mean one of these?",

@@ -13,7 +13,9 @@ from tests.conftest import REPO, SHARED
 JSON_KEYS = {"query", "intent", "faq_id", "score", "ranking", "lang", "text"}
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("FAQ_PATH", "PORT", "DATABASE_URL")}
     full_env.update(env or {})
     return subprocess.run(
@@ -101,10 +103,25 @@ def test_check_good_and_bad_files(tmp_path: Path) -> None:
 
 def test_faq_path_switches_the_knowledge_base(tmp_path: Path) -> None:
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({"entries": [
-        {"id": "refund", "questions": {"ja": ["返金してほしい"]}, "answer": {"ja": "返金は購入から30日以内です。"}},
-        {"id": "shipping", "questions": {"ja": ["配送状況を知りたい"]}, "answer": {"ja": "追跡番号をご確認ください。"}},
-    ]}, ensure_ascii=False))
+    other.write_text(
+        json.dumps(
+            {
+                "entries": [
+                    {
+                        "id": "refund",
+                        "questions": {"ja": ["返金してほしい"]},
+                        "answer": {"ja": "返金は購入から30日以内です。"},
+                    },
+                    {
+                        "id": "shipping",
+                        "questions": {"ja": ["配送状況を知りたい"]},
+                        "answer": {"ja": "追跡番号をご確認ください。"},
+                    },
+                ]
+            },
+            ensure_ascii=False,
+        )
+    )
     [answer] = lines(run("ask", "--json", "返金したい", env={"FAQ_PATH": str(other)}))
     assert answer["faq_id"] == "refund"
 

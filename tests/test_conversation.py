@@ -67,8 +67,10 @@ async def test_handoff_request_explains_how_to_reach_a_person(converse: Converse
     assert "closed now" in closed.text and "inquiry form" in closed.text
 
 
-@pytest.mark.parametrize(("text", "intent"), [("こんにちは", "greeting"), ("hello", "greeting"),
-                                               ("ありがとう!", "thanks"), ("thanks", "thanks")])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("こんにちは", "greeting"), ("hello", "greeting"), ("ありがとう!", "thanks"), ("thanks", "thanks")],
+)
 async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
     [reply] = await converse(text)
     assert reply.intent == intent

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -76,8 +76,8 @@ def test_open_status_reports_closing_time() -> None:
 @pytest.mark.parametrize(
     ("moment", "phone", "chat"),
     [
-        (datetime(2026, 11, 24, 1, 30, tzinfo=timezone.utc), True, True),  # 10:30 JST
-        (datetime(2026, 11, 24, 0, 30, tzinfo=timezone.utc), True, False),  # 09:30 JST
+        (datetime(2026, 11, 24, 1, 30, tzinfo=UTC), True, True),  # 10:30 JST
+        (datetime(2026, 11, 24, 0, 30, tzinfo=UTC), True, False),  # 09:30 JST
         (datetime(2026, 11, 23, 19, 30, tzinfo=ZoneInfo("America/New_York")), True, False),  # 09:30 JST
         (datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/London")), False, False),  # 18:00 JST
         (datetime(2026, 11, 24, 17, 30, tzinfo=timezone(timedelta(hours=-8))), True, True),  # Wed 10:30 JST
@@ -90,7 +90,7 @@ def test_any_timezone(moment: datetime, phone: bool, chat: bool) -> None:
 
 
 def test_reported_times_are_tokyo_whatever_the_input_zone() -> None:
-    status = HOURS.status(CHAT, datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc))  # 19:00 JST
+    status = HOURS.status(CHAT, datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # 19:00 JST
     assert status.opens_at is not None
     assert status.opens_at.utcoffset() == timedelta(hours=9)
     assert status.opens_at == jst("2026-11-25T10:00:00")

@@ -9,9 +9,19 @@ from faq.loader import KnowledgeError, load, parse
 from faq.model import KnowledgeBase
 
 CONTRACT_IDS = {
-    "account-opening", "deposit-not-reflected", "withdrawal-delayed", "cannot-trade", "forgot-password",
-    "two-factor-auth", "api-usage", "security-tips", "help-center", "contact-form", "phone-support",
-    "chat-support", "support-tips",
+    "account-opening",
+    "deposit-not-reflected",
+    "withdrawal-delayed",
+    "cannot-trade",
+    "forgot-password",
+    "two-factor-auth",
+    "api-usage",
+    "security-tips",
+    "help-center",
+    "contact-form",
+    "phone-support",
+    "chat-support",
+    "support-tips",
 }
 
 
@@ -31,7 +41,10 @@ def test_builtin_entries_are_bilingual_and_linked(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("entry_id", "facts"),
     [
-        ("help-center", ["公式サイト", "画面下部の「ヘルプ」", "検索窓", "カテゴリ", "口座開設", "トラブルシューティング"]),
+        (
+            "help-center",
+            ["公式サイト", "画面下部の「ヘルプ」", "検索窓", "カテゴリ", "口座開設", "トラブルシューティング"],
+        ),
         ("contact-form", ["「お問い合わせ」", "カテゴリ", "スクリーンショット", "メールアドレス", "ユーザーID"]),
         ("phone-support", ["「電話でのお問い合わせ」", "平日9:00〜17:00", "本人確認", "混み合う"]),
         ("chat-support", ["画面右下のチャットアイコン", "平日10:00〜17:00", "本人確認", "リアルタイム"]),
