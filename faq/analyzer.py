@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +19,7 @@ import snowballstemmer
 from sudachipy import Dictionary, SplitMode
 
 from faq import stopwords
-from faq.normalize import clean, fold, fold_clean, is_latin_word
+from faq.normalize import clean, fold, fold_clean, is_latin_word, kana_fold
 
 # Topic-bearing parts of speech, with how much a match on each says about the topic.
 _POS_WEIGHT = {"名詞": 1.0, "形状詞": 0.7, "動詞": 0.6, "形容詞": 0.6}
@@ -38,11 +38,15 @@ class Analysis:
     """Terms with their weights, plus the n-grams of the text's reading.
 
     A term's weight says how much it tells about the topic (a noun more than a verb); the
-    short units of a compound get half their compound's weight.
+    short units of a compound get half their compound's weight, and `compounds` lists them
+    so that a compound the index lacks can be replaced by its parts. `verbal` terms (verbs,
+    adjectives) are phrasing more than topic.
     """
 
     terms: dict[str, float]
     ngrams: frozenset[str]
+    compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    verbal: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,9 @@ class _Token:
 
     reading: str
     terms: tuple[tuple[str, float], ...]
-    latin: bool
+    compound: str | None = None
+    parts: tuple[str, ...] = ()
+    verbal: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -65,27 +71,56 @@ class Analyzer:
     def __init__(self, synonyms: Iterable[Iterable[str]] = (), extra_stopwords: Iterable[str] = ()) -> None:
         self._tokenizer = _tokenizer()
         self._stemmer = snowballstemmer.stemmer("english")
-        extra = {fold(word) for word in extra_stopwords}
-        self._stop = frozenset(fold(word) for word in stopwords.JAPANESE) | extra
-        self._stop_en = stopwords.ENGLISH | {word for word in extra if word.isascii()}
+        extra = [clean(word) for word in extra_stopwords if clean(word)]
+        self._stop = frozenset(fold(word) for word in stopwords.JAPANESE) | {fold(word) for word in extra}
+        self._stop_en = stopwords.ENGLISH | {word.lower() for word in extra if word.isascii()}
+        # Domain stop phrases may span several dictionary words (ビットコイン is ビット + コイン).
+        phrases = sorted({w for w in extra if not w.isascii() or " " in w}, key=len, reverse=True)
+        self._stop_phrases = re.compile("|".join(map(re.escape, phrases)), re.IGNORECASE) if phrases else None
         self._tokens: dict[tuple[str, int], _Token] = {}
-        self._synonyms = self._compile_synonyms(synonyms)
+        groups = [list(group) for group in synonyms]
+        self._member_groups: dict[str, frozenset[str]] = {}
+        for group in groups:
+            for member in group:
+                key = fold(member)
+                self._member_groups[key] = self._member_groups.get(key, frozenset()) | {_group_name(group)}
+        self._by_surface = self._surface_automaton(groups)
+        self._by_sound = self._sound_automaton(groups)
 
     def analyze(self, text: str, ngrams: bool = True) -> Analysis:
         """Analyse one text (a question, keyword, answer or query); n-grams only when asked."""
         text = clean(text)
+        if self._stop_phrases is not None:
+            text = self._stop_phrases.sub(" ", text)
+        groups, spans = self._surface_synonyms(text)
         terms: dict[str, float] = {}
+        compounds: dict[str, tuple[str, ...]] = {}
+        verbal: set[str] = set()
         readings: list[str] = []
-        for token in self._tokens_of(text):
+        for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
+            if any(b <= begin and end <= e for b, e in spans):
+                continue  # the synonym group found here stands for this word
             for term, weight in token.terms:
                 if weight > terms.get(term, 0.0):
                     terms[term] = weight
-        for group in self._synonyms_in(fold_clean(text), "".join(readings).replace(" ", "")):
+            if token.compound is not None:
+                compounds[token.compound] = token.parts
+            if token.verbal:
+                verbal.update(term for term, _ in token.terms)
+        groups |= self._sound_synonyms(fold_clean(text), "".join(readings).replace(" ", ""))
+        for term in [t for t in terms if self._member_groups.get(t, frozenset()) & groups]:
+            del terms[term]  # a word that is itself a synonym spelling is its group
+        for group in groups:
             terms[group] = 1.0
-        return Analysis(terms=terms, ngrams=frozenset(_ngrams(readings)) if ngrams else frozenset())
+        return Analysis(
+            terms=terms,
+            ngrams=frozenset(_ngrams(readings)) if ngrams else frozenset(),
+            compounds=compounds,
+            verbal=frozenset(verbal),
+        )
 
-    def _tokens_of(self, text: str) -> Iterator[_Token]:
+    def _tokens_of(self, text: str) -> Iterator[tuple[int, int, _Token]]:
         for start in range(0, len(text), _CHUNK_CHARS):
             for morpheme in self._tokenizer.tokenize(text[start : start + _CHUNK_CHARS]):
                 key = (morpheme.surface(), morpheme.part_of_speech_id())
@@ -94,7 +129,7 @@ class Analyzer:
                     token = self._token(morpheme)
                     if len(self._tokens) < _CACHE_LIMIT:
                         self._tokens[key] = token
-                yield token
+                yield start + morpheme.begin(), start + morpheme.end(), token
 
     def _token(self, morpheme: Any) -> _Token:
         surface: str = morpheme.surface()
@@ -106,58 +141,89 @@ class Analyzer:
                 for word in words
                 if word not in self._stop_en and word not in self._stop
             )
-            return _Token(" ".join(words), terms, latin=True)
+            return _Token(" ".join(words), terms)
         if pos[0] in _SEPARATOR_POS:
-            return _Token("", (), latin=False)
+            return _Token("", ())
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])
         if weight is None or (pos[0] == "名詞" and pos[1] in ("数詞", "非自立可能")):
-            return _Token(reading, (), latin=False)
+            return _Token(reading, ())
         found: dict[str, float] = {}
-        self._add_term(fold_clean(morpheme.normalized_form()), weight, found)
-        parts = morpheme.split(SplitMode.A)
-        if len(parts) > 1:
-            for part in parts:
+        whole = fold_clean(morpheme.normalized_form())
+        self._add_term(whole, weight, found)
+        parts: list[str] = []
+        split = morpheme.split(SplitMode.A)
+        if len(split) > 1:
+            for part in split:
                 if part.part_of_speech()[0] in _POS_WEIGHT:
-                    self._add_term(fold_clean(part.normalized_form()), weight * 0.5, found)
-        return _Token(reading, tuple(found.items()), latin=False)
+                    term = fold_clean(part.normalized_form())
+                    self._add_term(term, weight * 0.5, found)
+                    if term in found and term != whole:
+                        parts.append(term)
+        compound = whole if parts and whole in found else None
+        return _Token(reading, tuple(found.items()), compound, tuple(parts), verbal=pos[0] == "動詞")
 
     def _add_term(self, term: str, weight: float, terms: dict[str, float]) -> None:
         if term and term not in self._stop and weight > terms.get(term, 0.0):
             terms[term] = weight
 
-    def _compile_synonyms(self, groups: Iterable[Iterable[str]]) -> ahocorasick.Automaton | None:
-        """One automaton over every spelling (and its reading); each maps to its group."""
-        automaton = ahocorasick.Automaton()
-        members_of: dict[str, set[str]] = {}
+    def _surface_automaton(self, groups: list[list[str]]) -> ahocorasick.Automaton | None:
+        """Spellings as written (kana folded): their matches also say which words they cover."""
+        return _automaton([(kana_fold(clean(member)), _group_name(group)) for group in groups for member in group])
+
+    def _sound_automaton(self, groups: list[list[str]]) -> ahocorasick.Automaton | None:
+        """Spellings folded and read aloud, for kana-only and mistyped text."""
+        spellings: list[tuple[str, str]] = []
         for group in groups:
-            members = list(group)
-            name = _SYNONYM_PREFIX + fold(members[0])
-            for member in members:
-                members_of.setdefault(fold(member), set()).add(name)
-                reading = self._reading(member)
+            for member in group:
+                spellings.append((fold(member), _group_name(group)))
+                reading = "".join(t.reading.replace(" ", "") for _, _, t in self._tokens_of(clean(member)))
                 if len(reading) >= _MIN_READING_SYNONYM and not reading.isascii():
-                    members_of.setdefault(reading, set()).add(name)
-        members_of.pop("", None)
-        if not members_of:
-            return None
-        for spelling, names in members_of.items():
-            automaton.add_word(spelling, (spelling, frozenset(names)))
-        automaton.make_automaton()
-        return automaton
+                    spellings.append((reading, _group_name(group)))
+        return _automaton(spellings)
 
-    def _reading(self, text: str) -> str:
-        return "".join(token.reading.replace(" ", "") for token in self._tokens_of(clean(text)))
-
-    def _synonyms_in(self, folded: str, reading: str) -> set[str]:
+    def _surface_synonyms(self, text: str) -> tuple[set[str], list[tuple[int, int]]]:
         found: set[str] = set()
-        if self._synonyms is None:
+        spans: list[tuple[int, int]] = []
+        if self._by_surface is None:
+            return found, spans
+        folded = kana_fold(text)
+        if len(folded) != len(text):  # a rare lower-casing that changes length: no spans then
+            return self._sound_synonyms(folded, ""), spans
+        for end, (spelling, names) in self._by_surface.iter(folded):
+            start = end + 1 - len(spelling)
+            if _whole_word(folded, start, end + 1):
+                found |= names
+                spans.append((start, end + 1))
+        return found, spans
+
+    def _sound_synonyms(self, folded: str, reading: str) -> set[str]:
+        found: set[str] = set()
+        if self._by_sound is None:
             return found
         for source in (folded, reading):
-            for end, (spelling, names) in self._synonyms.iter(source):
+            for end, (spelling, names) in self._by_sound.iter(source):
                 if _whole_word(source, end + 1 - len(spelling), end + 1):
                     found |= names
         return found
+
+
+def _group_name(group: list[str]) -> str:
+    return _SYNONYM_PREFIX + fold(group[0])
+
+
+def _automaton(spellings: list[tuple[str, str]]) -> ahocorasick.Automaton | None:
+    names: dict[str, set[str]] = {}
+    for spelling, name in spellings:
+        if spelling:
+            names.setdefault(spelling, set()).add(name)
+    if not names:
+        return None
+    automaton = ahocorasick.Automaton()
+    for spelling, group_names in names.items():
+        automaton.add_word(spelling, (spelling, frozenset(group_names)))
+    automaton.make_automaton()
+    return automaton
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:

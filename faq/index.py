@@ -36,6 +36,21 @@ class Postings:
 
 
 @dataclass(frozen=True, slots=True)
+class Exemplars:
+    """Each question, title and keyword of every entry on its own, for nearest-phrasing scores.
+
+    Postings point at exemplars; `starts[i]` is the first exemplar of entry i (they are
+    contiguous), and the masses are each exemplar's idf-weighted size.
+    """
+
+    terms: dict[str, Postings]
+    ngrams: dict[str, Postings]
+    term_mass: FloatArray
+    ngram_mass: FloatArray
+    starts: IntArray
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     """Everything the matcher needs, built once per knowledge base."""
 
@@ -44,6 +59,7 @@ class Index:
     ngrams: dict[str, Postings]
     unknown_term_idf: float
     unknown_ngram_idf: float
+    exemplars: Exemplars
 
     @property
     def size(self) -> int:
@@ -55,14 +71,14 @@ def _idf(n_docs: int, df: float) -> float:
     return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
 
 
-def _topic_text(entry: Entry) -> list[str]:
+def _exemplar_texts(entry: Entry) -> list[str]:
     texts = [q for questions in entry.questions.values() for q in questions]
     texts += list(entry.title.values())
-    return texts
+    return texts + [keyword for keywords in entry.keywords.values() for keyword in keywords]
 
 
-def _keywords(entry: Entry) -> list[str]:
-    return [keyword for keywords in entry.keywords.values() for keyword in keywords]
+def _strength(weight: float) -> float:
+    return min(1.0, weight / _FULL_STRENGTH_WEIGHT)
 
 
 def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
@@ -73,10 +89,16 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
     ngram_docs: dict[str, list[int]] = defaultdict(list)
     answers = [analyzer.analyze("\n".join(e.answer.values()), ngrams=False) for e in kb.entries]
     avg_answer = max(1.0, sum(len(a.terms) for a in answers) / max(1, n_docs))
+    exemplars: list[Analysis] = []
+    starts: list[int] = []
 
     for doc, entry in enumerate(kb.entries):
-        questions = _merge(analyzer.analyze(text) for text in _topic_text(entry))
-        keywords = _merge(analyzer.analyze(k) for k in _keywords(entry))
+        starts.append(len(exemplars))
+        n_questions = sum(len(q) for q in entry.questions.values()) + len(entry.title)
+        analysed = [analyzer.analyze(text) for text in _exemplar_texts(entry)]
+        exemplars.extend(analysed)
+        questions = _merge(analysed[:n_questions])
+        keywords = _merge(analysed[n_questions:])
         answer = answers[doc]
         answer_norm = min(1.0, 1.0 / (1.0 - ANSWER_B + ANSWER_B * len(answer.terms) / avg_answer))
         fields = (
@@ -87,8 +109,7 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
         strengths: dict[str, float] = {}
         for field_terms, field_weight in fields:
             for term, weight in field_terms.items():
-                value = field_weight * min(1.0, weight / _FULL_STRENGTH_WEIGHT)
-                strengths[term] = max(strengths.get(term, 0.0), value)
+                strengths[term] = max(strengths.get(term, 0.0), field_weight * _strength(weight))
         for term, value in strengths.items():
             term_strength[term][doc] = value
             in_topic = term in questions.terms or term in keywords.terms
@@ -104,20 +125,46 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
         )
         for term, by_doc in term_strength.items()
     }
-    ngrams = {
-        gram: Postings(
-            docs=np.asarray(docs, dtype=np.int32),
-            strength=np.ones(len(docs), dtype=np.float32),
-            idf=_idf(n_docs, len(docs)),
-        )
-        for gram, docs in ngram_docs.items()
-    }
+    ngrams = {gram: _binary_postings(docs, _idf(n_docs, len(docs))) for gram, docs in ngram_docs.items()}
     return Index(
         ids=tuple(entry.id for entry in kb.entries),
         terms=terms,
         ngrams=ngrams,
         unknown_term_idf=_idf(n_docs, 0.0),
         unknown_ngram_idf=_idf(n_docs, 0.0),
+        exemplars=_exemplar_index(exemplars, starts, terms, ngrams),
+    )
+
+
+def _binary_postings(docs: list[int], idf: float) -> Postings:
+    return Postings(np.asarray(docs, dtype=np.int32), np.ones(len(docs), dtype=np.float32), idf)
+
+
+def _exemplar_index(
+    exemplars: list[Analysis], starts: list[int], terms: dict[str, Postings], ngrams: dict[str, Postings]
+) -> Exemplars:
+    term_hits: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+    ngram_hits: dict[str, list[int]] = defaultdict(list)
+    term_mass = np.zeros(len(exemplars), dtype=np.float32)
+    ngram_mass = np.zeros(len(exemplars), dtype=np.float32)
+    for number, analysis in enumerate(exemplars):
+        for term, weight in analysis.terms.items():
+            docs, strengths = term_hits[term]
+            docs.append(number)
+            strengths.append(_strength(weight))
+            term_mass[number] += terms[term].idf * _strength(weight)
+        for gram in analysis.ngrams:
+            ngram_hits[gram].append(number)
+            ngram_mass[number] += ngrams[gram].idf
+    return Exemplars(
+        terms={
+            term: Postings(np.asarray(d, dtype=np.int32), np.asarray(w, dtype=np.float32), terms[term].idf)
+            for term, (d, w) in term_hits.items()
+        },
+        ngrams={gram: _binary_postings(d, ngrams[gram].idf) for gram, d in ngram_hits.items()},
+        term_mass=term_mass,
+        ngram_mass=ngram_mass,
+        starts=np.asarray(starts, dtype=np.int32),
     )
 
 

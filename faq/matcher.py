@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+from rapidfuzz import distance, process
 
 from faq import index as index_module
 from faq.analyzer import Analysis, Analyzer
@@ -26,7 +27,15 @@ from faq.normalize import MAX_QUERY_CHARS
 WORD_SHARE = 0.6
 # Words never seen in the knowledge base weigh this fraction of a maximally rare word:
 # enough to sink an off-topic question, not so much that one colloquial word sinks a real one.
-UNKNOWN_WORD_FACTOR = 0.8
+# An unknown verb or adjective is mostly phrasing, so it weighs less than an unknown noun.
+UNKNOWN_NOUN_FACTOR = 1.0
+UNKNOWN_VERBAL_FACTOR = 0.3
+# How much the single closest question, title or keyword decides, against the entry as a whole.
+NEAREST_SHARE = 0.2
+# A reading with fewer n-grams than this is too short to vouch for an entry on sound alone.
+MIN_NGRAMS = 4
+# Latin words the index lacks are read as the nearest known word within this edit distance.
+MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
 ANSWER_AT = 0.40
 SUGGEST_AT = 0.25
 # Two candidates closer than this (and both answerable) make the bot ask which one was meant.
@@ -79,6 +88,8 @@ class Matcher:
         self.kb = kb
         self.analyzer = Analyzer(kb.synonyms, kb.stopwords)
         self.index = index_module.build(kb, self.analyzer)
+        self._latin_terms = sorted(t for t in self.index.terms if t.isascii() and len(t) >= 3)
+        self._corrections: dict[str, str | None] = {}
 
     def match(self, query: str, top: int = 3) -> Match:
         """Rank the entries for `query` and return the `top` best with a decision."""
@@ -91,9 +102,64 @@ class Matcher:
     def scores(self, analysis: Analysis) -> np.ndarray:
         """Score every entry for an analysed query."""
         index = self.index
-        words = _share(analysis.terms, index.terms, index.unknown_term_idf * UNKNOWN_WORD_FACTOR, index.size)
-        sounds = _share(dict.fromkeys(analysis.ngrams, 1.0), index.ngrams, index.unknown_ngram_idf, index.size)
-        return WORD_SHARE * words + (1.0 - WORD_SHARE) * sounds
+        terms, unknown_terms = self._query_terms(analysis)
+        grams = dict.fromkeys(analysis.ngrams, 1.0)
+        unknown_grams = dict.fromkeys(grams, index.unknown_ngram_idf)
+        # A reading too short to vouch for anything on sound alone counts for less.
+        sound_trust = min(1.0, len(grams) / MIN_NGRAMS)
+
+        held, term_mass = _overlap(terms, index.terms, unknown_terms, index.size)
+        heard, gram_mass = _overlap(grams, index.ngrams, unknown_grams, index.size)
+        words = held / term_mass if term_mass else held
+        sounds = heard / gram_mass * sound_trust if gram_mass else heard
+        entry_score = WORD_SHARE * words + (1.0 - WORD_SHARE) * sounds
+
+        ex = index.exemplars
+        size = ex.term_mass.size
+        held_ex, _ = _overlap(terms, ex.terms, unknown_terms, size)
+        heard_ex, _ = _overlap(grams, ex.ngrams, unknown_grams, size)
+        word_dice = 2.0 * held_ex / (term_mass + ex.term_mass) if term_mass else held_ex
+        sound_dice = 2.0 * heard_ex / (gram_mass + ex.ngram_mass) * sound_trust if gram_mass else heard_ex
+        nearest = np.maximum.reduceat(WORD_SHARE * word_dice + (1.0 - WORD_SHARE) * sound_dice, ex.starts)
+        return (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
+
+    def _query_terms(self, analysis: Analysis) -> tuple[dict[str, float], dict[str, float]]:
+        """The query's terms as the index knows them, and the idf each unknown one costs."""
+        known = self.index.terms
+        terms = dict(analysis.terms)
+        for compound, parts in analysis.compounds.items():
+            # A compound the index lacks (チャット機能) is read as its parts.
+            if compound in terms and compound not in known:
+                weight = terms.pop(compound)
+                for part in parts:
+                    if part in terms:
+                        terms[part] = max(terms[part], weight)
+        for term in [t for t in terms if t not in known and t.isascii()]:
+            corrected = self._correct(term)
+            if corrected is not None:
+                terms[corrected] = max(terms.get(corrected, 0.0), terms.pop(term))
+        unknown_idf = self.index.unknown_term_idf
+        unknown = {
+            term: unknown_idf * (UNKNOWN_VERBAL_FACTOR if term in analysis.verbal else UNKNOWN_NOUN_FACTOR)
+            for term in terms
+            if term not in known
+        }
+        return terms, unknown
+
+    def _correct(self, word: str) -> str | None:
+        """The known Latin term nearest to a mistyped one (acount -> account), if close enough."""
+        if word in self._corrections:
+            return self._corrections[word]
+        limit = MAX_TYPO_DISTANCE.get(len(word), 2 if len(word) > 7 else 0)
+        found = None
+        if limit:
+            best = process.extractOne(
+                word, self._latin_terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit
+            )
+            found = best[0] if best else None
+        if len(self._corrections) < 100_000:
+            self._corrections[word] = found
+        return found
 
     def _top(self, scores: np.ndarray, k: int) -> tuple[Candidate, ...]:
         if k <= 0 or scores.size == 0:
@@ -112,23 +178,23 @@ class Matcher:
         return Decision.ANSWER
 
 
-def _share(
-    weights: dict[str, float], postings: dict[str, index_module.Postings], unknown_idf: float, size: int
-) -> np.ndarray:
-    """Per entry, the idf-weighted share of `weights` that the entry holds."""
+def _overlap(
+    weights: dict[str, float], postings: dict[str, index_module.Postings], unknown: dict[str, float], size: int
+) -> tuple[np.ndarray, float]:
+    """Per document, the idf-weighted mass of `weights` it holds; and the query's whole mass,
+    with `unknown` pricing what no document holds."""
     total = 0.0
     docs: list[np.ndarray] = []
     values: list[np.ndarray] = []
     for item, weight in weights.items():
         found = postings.get(item)
         if found is None:
-            total += weight * unknown_idf
+            total += weight * unknown.get(item, 0.0)
             continue
         mass = weight * found.idf
         total += mass
         docs.append(found.docs)
         values.append(found.strength * mass)
-    if not docs or total <= 0:
-        return np.zeros(size, dtype=np.float64)
-    summed = np.bincount(np.concatenate(docs), weights=np.concatenate(values), minlength=size)
-    return summed / total
+    if not docs:
+        return np.zeros(size, dtype=np.float64), total
+    return np.bincount(np.concatenate(docs), weights=np.concatenate(values), minlength=size), total

@@ -14,8 +14,8 @@ _LONG_VOWELS = "ー〜～~‐－―"
 _SPACE_RE = re.compile(r"\s+")
 
 
-_FOLD_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
-_FOLD_TABLE.update({ord(mark): None for mark in _LONG_VOWELS})
+_KANA_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
+_FOLD_TABLE = {**_KANA_TABLE, **{ord(mark): None for mark in _LONG_VOWELS}}
 
 
 def _strip_controls(text: str) -> str:
@@ -44,6 +44,11 @@ def clean(text: str) -> str:
 def fold(text: str) -> str:
     """Full comparison key: cleaned, lower-cased, kana-folded, long-vowel marks dropped."""
     return fold_clean(clean(text))
+
+
+def kana_fold(text: str) -> str:
+    """Lower case and hiragana as katakana, keeping every character in place."""
+    return text.lower().translate(_KANA_TABLE)
 
 
 def fold_clean(text: str) -> str:

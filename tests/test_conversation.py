@@ -83,13 +83,13 @@ async def test_greeting_with_a_question_answers_the_question(converse: Converse)
 
 
 async def test_ambiguous_question_offers_candidates(converse: Converse) -> None:
-    [reply] = await converse("問い合わせ")
+    [reply] = await converse("ログインできない")
     assert reply.text.startswith("もしかして")
     assert len([q for q in reply.quick_replies if q.label not in ("受付時間", "オペレーターと話す")]) >= 2
 
 
 async def test_tapping_a_suggestion_answers_that_entry(converse: Converse) -> None:
-    [reply] = await converse("問い合わせ")
+    [reply] = await converse("ログインできない")
     [tapped] = await converse(reply.quick_replies[0].text)
     assert tapped.intent == "faq"
     assert tapped.faq_id is not None
