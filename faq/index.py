@@ -22,29 +22,28 @@ ANSWER_B = 0.75
 ANSWER_DF = 0.3
 _FULL_STRENGTH_WEIGHT = 0.6
 
-IntArray = npt.NDArray[np.int32]
-FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.intp]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
 class Postings:
-    """The entries holding one term, with the term's strength in each (0..1]."""
+    """The documents holding one term, with the term's strength in each (0..1]."""
 
     docs: IntArray
     strength: FloatArray
     idf: float
+    mass: FloatArray  # strength * idf, what one unit of query weight earns in each document
 
 
 @dataclass(frozen=True, slots=True)
 class Exemplars:
     """Each question, title and keyword of every entry on its own, for nearest-phrasing scores.
 
-    Postings point at exemplars; `starts[i]` is the first exemplar of entry i (they are
-    contiguous), and the masses are each exemplar's idf-weighted size.
+    `starts[i]` is the first exemplar of entry i (an entry's exemplars are contiguous); the
+    masses are each exemplar's idf-weighted size.
     """
 
-    terms: dict[str, Postings]
-    ngrams: dict[str, Postings]
     term_mass: FloatArray
     ngram_mass: FloatArray
     starts: IntArray
@@ -52,7 +51,11 @@ class Exemplars:
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """Everything the matcher needs, built once per knowledge base."""
+    """Everything the matcher needs, built once per knowledge base.
+
+    Postings address one space of documents: entries first (0 .. size-1), then exemplars
+    (size ..), so that a single pass over a query's postings scores both.
+    """
 
     ids: tuple[str, ...]
     terms: dict[str, Postings]
@@ -117,55 +120,57 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
         for gram in questions.ngrams | keywords.ngrams:
             ngram_docs[gram].append(doc)
 
-    terms = {
-        term: Postings(
-            docs=np.fromiter(by_doc.keys(), dtype=np.int32, count=len(by_doc)),
-            strength=np.fromiter(by_doc.values(), dtype=np.float32, count=len(by_doc)),
-            idf=_idf(n_docs, term_df[term]),
-        )
-        for term, by_doc in term_strength.items()
-    }
-    ngrams = {gram: _binary_postings(docs, _idf(n_docs, len(docs))) for gram, docs in ngram_docs.items()}
+    entry_terms = {term: (list(by_doc), list(by_doc.values())) for term, by_doc in term_strength.items()}
+    idf = {term: _idf(n_docs, df) for term, df in term_df.items()}
+    gram_idf = {gram: _idf(n_docs, len(docs)) for gram, docs in ngram_docs.items()}
+    ex_terms, ex_grams, exemplar_index = _exemplar_index(exemplars, starts, idf, gram_idf)
     return Index(
         ids=tuple(entry.id for entry in kb.entries),
-        terms=terms,
-        ngrams=ngrams,
+        terms={
+            term: _postings(docs, strengths, ex_terms.get(term, ([], [])), n_docs, idf[term])
+            for term, (docs, strengths) in entry_terms.items()
+        },
+        ngrams={
+            gram: _postings(docs, [1.0] * len(docs), ex_grams.get(gram, ([], [])), n_docs, gram_idf[gram])
+            for gram, docs in ngram_docs.items()
+        },
         unknown_term_idf=_idf(n_docs, 0.0),
         unknown_ngram_idf=_idf(n_docs, 0.0),
-        exemplars=_exemplar_index(exemplars, starts, terms, ngrams),
+        exemplars=exemplar_index,
     )
 
 
-def _binary_postings(docs: list[int], idf: float) -> Postings:
-    return Postings(np.asarray(docs, dtype=np.int32), np.ones(len(docs), dtype=np.float32), idf)
+Hits = tuple[list[int], list[float]]
+
+
+def _postings(docs: list[int], strengths: list[float], exemplar: Hits, offset: int, idf: float) -> Postings:
+    strength = np.asarray(strengths + exemplar[1], dtype=np.float64)
+    return Postings(
+        docs=np.asarray(docs + [offset + number for number in exemplar[0]], dtype=np.intp),
+        strength=strength,
+        idf=idf,
+        mass=strength * idf,
+    )
 
 
 def _exemplar_index(
-    exemplars: list[Analysis], starts: list[int], terms: dict[str, Postings], ngrams: dict[str, Postings]
-) -> Exemplars:
-    term_hits: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-    ngram_hits: dict[str, list[int]] = defaultdict(list)
-    term_mass = np.zeros(len(exemplars), dtype=np.float32)
-    ngram_mass = np.zeros(len(exemplars), dtype=np.float32)
+    exemplars: list[Analysis], starts: list[int], idf: dict[str, float], gram_idf: dict[str, float]
+) -> tuple[dict[str, Hits], dict[str, Hits], Exemplars]:
+    term_hits: dict[str, Hits] = defaultdict(lambda: ([], []))
+    gram_hits: dict[str, Hits] = defaultdict(lambda: ([], []))
+    term_mass = np.zeros(len(exemplars), dtype=np.float64)
+    ngram_mass = np.zeros(len(exemplars), dtype=np.float64)
     for number, analysis in enumerate(exemplars):
         for term, weight in analysis.terms.items():
-            docs, strengths = term_hits[term]
-            docs.append(number)
-            strengths.append(_strength(weight))
-            term_mass[number] += terms[term].idf * _strength(weight)
+            term_hits[term][0].append(number)
+            term_hits[term][1].append(_strength(weight))
+            term_mass[number] += idf[term] * _strength(weight)
         for gram in analysis.ngrams:
-            ngram_hits[gram].append(number)
-            ngram_mass[number] += ngrams[gram].idf
-    return Exemplars(
-        terms={
-            term: Postings(np.asarray(d, dtype=np.int32), np.asarray(w, dtype=np.float32), terms[term].idf)
-            for term, (d, w) in term_hits.items()
-        },
-        ngrams={gram: _binary_postings(d, ngrams[gram].idf) for gram, d in ngram_hits.items()},
-        term_mass=term_mass,
-        ngram_mass=ngram_mass,
-        starts=np.asarray(starts, dtype=np.int32),
-    )
+            gram_hits[gram][0].append(number)
+            gram_hits[gram][1].append(1.0)
+            ngram_mass[number] += gram_idf[gram]
+    starts_array = np.asarray(starts, dtype=np.intp)
+    return term_hits, gram_hits, Exemplars(term_mass=term_mass, ngram_mass=ngram_mass, starts=starts_array)
 
 
 def _merge(analyses: Iterable[Analysis]) -> Analysis:

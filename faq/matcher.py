@@ -104,22 +104,23 @@ class Matcher:
         index = self.index
         terms, unknown_terms = self._query_terms(analysis)
         grams = dict.fromkeys(analysis.ngrams, 1.0)
-        unknown_grams = dict.fromkeys(grams, index.unknown_ngram_idf)
         # A reading too short to vouch for anything on sound alone counts for less.
         sound_trust = min(1.0, len(grams) / MIN_NGRAMS)
 
-        held, term_mass = _overlap(terms, index.terms, unknown_terms, index.size)
-        heard, gram_mass = _overlap(grams, index.ngrams, unknown_grams, index.size)
+        size = index.size
+        everything = size + index.exemplars.term_mass.size
+        held_all, term_mass = _overlap(terms, index.terms, unknown_terms, 0.0, everything)
+        heard_all, gram_mass = _overlap(grams, index.ngrams, {}, index.unknown_ngram_idf, everything)
+        held, held_ex = held_all[:size], held_all[size:]
+        heard, heard_ex = heard_all[:size], heard_all[size:]
+
         words = held / term_mass if term_mass else held
-        sounds = heard / gram_mass * sound_trust if gram_mass else heard
+        sounds = heard * (sound_trust / gram_mass) if gram_mass else heard
         entry_score = WORD_SHARE * words + (1.0 - WORD_SHARE) * sounds
 
         ex = index.exemplars
-        size = ex.term_mass.size
-        held_ex, _ = _overlap(terms, ex.terms, unknown_terms, size)
-        heard_ex, _ = _overlap(grams, ex.ngrams, unknown_grams, size)
         word_dice = 2.0 * held_ex / (term_mass + ex.term_mass) if term_mass else held_ex
-        sound_dice = 2.0 * heard_ex / (gram_mass + ex.ngram_mass) * sound_trust if gram_mass else heard_ex
+        sound_dice = 2.0 * sound_trust * heard_ex / (gram_mass + ex.ngram_mass) if gram_mass else heard_ex
         nearest = np.maximum.reduceat(WORD_SHARE * word_dice + (1.0 - WORD_SHARE) * sound_dice, ex.starts)
         return (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
 
@@ -179,22 +180,32 @@ class Matcher:
 
 
 def _overlap(
-    weights: dict[str, float], postings: dict[str, index_module.Postings], unknown: dict[str, float], size: int
+    weights: dict[str, float],
+    postings: dict[str, index_module.Postings],
+    unknown: dict[str, float],
+    unknown_default: float,
+    size: int,
 ) -> tuple[np.ndarray, float]:
     """Per document, the idf-weighted mass of `weights` it holds; and the query's whole mass,
-    with `unknown` pricing what no document holds."""
+    with `unknown` (else `unknown_default`) pricing what no document holds."""
     total = 0.0
     docs: list[np.ndarray] = []
-    values: list[np.ndarray] = []
+    masses: list[np.ndarray] = []
+    scale: list[float] = []
+    lengths: list[int] = []
     for item, weight in weights.items():
         found = postings.get(item)
         if found is None:
-            total += weight * unknown.get(item, 0.0)
+            total += weight * unknown.get(item, unknown_default)
             continue
-        mass = weight * found.idf
-        total += mass
+        total += weight * found.idf
         docs.append(found.docs)
-        values.append(found.strength * mass)
+        masses.append(found.mass)
+        scale.append(weight)
+        lengths.append(found.docs.size)
     if not docs:
-        return np.zeros(size, dtype=np.float64), total
-    return np.bincount(np.concatenate(docs), weights=np.concatenate(values), minlength=size), total
+        return np.zeros(size), total
+    values = np.concatenate(masses)
+    if any(w != 1.0 for w in scale):
+        values *= np.repeat(scale, lengths)
+    return np.bincount(np.concatenate(docs), weights=values, minlength=size), total
