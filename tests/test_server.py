@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bots.server import create_app
+from bots.settings import load_settings
+
+
+async def test_healthz_reports_the_knowledge_version(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="supportbot")
+    app = create_app(load_settings(_env_file=None))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/healthz")
+        assert response.status == 200
+        body = await response.json()
+    assert body["status"] == "ok"
+    assert body["knowledge_version"]
+    # Without credentials both channels are off, each with one line naming what is missing.
+    off = [r.getMessage() for r in caplog.records if "channel off" in r.getMessage()]
+    assert off == [
+        "LINE channel off: LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN not set",
+        "Slack channel off: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set",
+    ]
+
+
+async def test_unknown_route_is_404_not_500() -> None:
+    async with TestClient(TestServer(create_app(load_settings(_env_file=None)))) as client:
+        assert (await client.post("/nowhere", data=b"\xff")).status == 404
