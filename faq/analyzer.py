@@ -115,7 +115,7 @@ class Analyzer:
             terms[group] = 1.0
         return Analysis(
             terms=terms,
-            ngrams=frozenset(_ngrams(readings)) if ngrams else frozenset(),
+            ngrams=_ngrams(readings) if ngrams else frozenset(),
             compounds=compounds,
             verbal=frozenset(verbal),
         )
@@ -239,8 +239,9 @@ def _is_latin_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _ngrams(readings: list[str]) -> Iterator[str]:
+def _ngrams(readings: list[str]) -> frozenset[str]:
     """Bigrams of each run of Japanese readings; boundary-marked trigrams of Latin words."""
+    grams: set[str] = set()
     run: list[str] = []
     for piece in [*readings, ""]:
         if piece and not piece.isascii():
@@ -248,11 +249,9 @@ def _ngrams(readings: list[str]) -> Iterator[str]:
             continue
         if run:
             joined = "".join(run)
-            yield from (joined[i : i + 2] for i in range(len(joined) - 1))
+            grams.update([joined[i : i + 2] for i in range(len(joined) - 1)])
             run = []
         for word in piece.split():
             marked = f"<{word}>"
-            if len(word) <= 2:
-                yield marked
-            else:
-                yield from (marked[i : i + 3] for i in range(len(marked) - 2))
+            grams.update([marked] if len(word) <= 2 else [marked[i : i + 3] for i in range(len(marked) - 2)])
+    return frozenset(grams)
