@@ -144,12 +144,12 @@ class Analyzer:
             return _Token(" ".join(words), terms)
         if pos[0] in _SEPARATOR_POS:
             return _Token("", ())
+        whole = fold_clean(morpheme.normalized_form())
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])
         if weight is None or (pos[0] == "名詞" and pos[1] in ("数詞", "非自立可能")):
             return _Token(reading, ())
         found: dict[str, float] = {}
-        whole = fold_clean(morpheme.normalized_form())
         self._add_term(whole, weight, found)
         parts: list[str] = []
         split = morpheme.split(SplitMode.A)

@@ -30,13 +30,14 @@ WORD_SHARE = 0.6
 # An unknown verb or adjective is mostly phrasing, so it weighs less than an unknown noun.
 UNKNOWN_NOUN_FACTOR = 1.0
 UNKNOWN_VERBAL_FACTOR = 0.3
+UNKNOWN_CROWD_EXPONENT = 0.5
 # How much the single closest question, title or keyword decides, against the entry as a whole.
 NEAREST_SHARE = 0.2
 # A reading with fewer n-grams than this is too short to vouch for an entry on sound alone.
 MIN_NGRAMS = 4
 # Latin words the index lacks are read as the nearest known word within this edit distance.
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
-ANSWER_AT = 0.40
+ANSWER_AT = 0.38
 SUGGEST_AT = 0.25
 # Two candidates closer than this (and both answerable) make the bot ask which one was meant.
 CLOSE_MARGIN = 0.06
@@ -145,6 +146,11 @@ class Matcher:
             for term in terms
             if term not in known
         }
+        if len(unknown) > 1:
+            # A long message carries context words (rent, family, yesterday's errand); together
+            # they weigh like a few, not like one each.
+            damp = len(unknown) ** -UNKNOWN_CROWD_EXPONENT
+            unknown = {term: cost * damp for term, cost in unknown.items()}
         return terms, unknown
 
     def _correct(self, word: str) -> str | None:

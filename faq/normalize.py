@@ -12,6 +12,8 @@ _KANA_OFFSET = 0x60
 # Long-vowel marks and the wave dashes people type in their place.
 _LONG_VOWELS = "ー〜～~‐－―"
 _SPACE_RE = re.compile(r"\s+")
+# After NFKC, a hyphen or dash that follows kana is a long-vowel mark typed on the wrong key.
+_KANA_DASH_RE = re.compile(r"(?<=[\u3041-\u30ff])[-\u2010-\u2015\u2212]")
 
 
 _KANA_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
@@ -38,7 +40,7 @@ def _strip_controls(text: str) -> str:
 def clean(text: str) -> str:
     """NFKC-fold widths, drop control characters and collapse spaces."""
     text = unicodedata.normalize("NFKC", _strip_controls(text))
-    return _SPACE_RE.sub(" ", text).strip()
+    return _KANA_DASH_RE.sub("ー", _SPACE_RE.sub(" ", text)).strip()
 
 
 def fold(text: str) -> str:
