@@ -99,7 +99,7 @@ class Analyzer:
         readings: list[str] = []
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
-            if any(b <= begin and end <= e for b, e in spans):
+            if spans and any(b <= begin and end <= e for b, e in spans):
                 continue  # the synonym group found here stands for this word
             for term, weight in token.terms:
                 if weight > terms.get(term, 0.0):
@@ -108,7 +108,7 @@ class Analyzer:
                 compounds[token.compound] = token.parts
             if token.verbal:
                 verbal.update(term for term, _ in token.terms)
-        groups |= self._sound_synonyms(fold_clean(text), "".join(readings).replace(" ", ""))
+        groups |= self._sound_synonyms("".join(readings).replace(" ", ""))
         for term in [t for t in terms if self._member_groups.get(t, frozenset()) & groups]:
             del terms[term]  # a word that is itself a synonym spelling is its group
         for group in groups:
@@ -189,7 +189,7 @@ class Analyzer:
             return found, spans
         folded = kana_fold(text)
         if len(folded) != len(text):  # a rare lower-casing that changes length: no spans then
-            return self._sound_synonyms(folded, ""), spans
+            return found, spans
         for end, (spelling, names) in self._by_surface.iter(folded):
             start = end + 1 - len(spelling)
             if _whole_word(folded, start, end + 1):
@@ -197,14 +197,13 @@ class Analyzer:
                 spans.append((start, end + 1))
         return found, spans
 
-    def _sound_synonyms(self, folded: str, reading: str) -> set[str]:
+    def _sound_synonyms(self, reading: str) -> set[str]:
         found: set[str] = set()
         if self._by_sound is None:
             return found
-        for source in (folded, reading):
-            for end, (spelling, names) in self._by_sound.iter(source):
-                if _whole_word(source, end + 1 - len(spelling), end + 1):
-                    found |= names
+        for end, (spelling, names) in self._by_sound.iter(reading):
+            if _whole_word(reading, end + 1 - len(spelling), end + 1):
+                found |= names
         return found
 
 

@@ -43,6 +43,9 @@ SUGGEST_AT = 0.25
 CLOSE_MARGIN = 0.06
 
 
+_FULL_SORT_SIZE = 256
+
+
 class Decision(StrEnum):
     """What the matcher recommends doing with a query."""
 
@@ -171,10 +174,14 @@ class Matcher:
     def _top(self, scores: np.ndarray, k: int) -> tuple[Candidate, ...]:
         if k <= 0 or scores.size == 0:
             return ()
-        picked = np.argpartition(-scores, k - 1)[:k] if scores.size > k else np.arange(scores.size)
-        order = picked[np.argsort(-scores[picked], kind="stable")]
+        if scores.size <= _FULL_SORT_SIZE:
+            order = np.argsort(-scores, kind="stable")[:k]
+        else:
+            picked = np.argpartition(-scores, k - 1)[:k]
+            order = picked[np.argsort(-scores[picked], kind="stable")]
         entries = self.kb.entries
-        return tuple(Candidate(entries[i], round(float(scores[i]), 4)) for i in order)
+        values = scores[order].round(4).tolist()
+        return tuple(Candidate(entries[i], value) for i, value in zip(order.tolist(), values, strict=True))
 
     @staticmethod
     def _decide(ranking: tuple[Candidate, ...]) -> Decision:
