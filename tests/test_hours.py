@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from handlers.hours import CHAT, PHONE, TOKYO, SupportHours
 
@@ -124,3 +126,16 @@ def test_substitute_holiday_is_named() -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         HOURS.status(PHONE, datetime(2026, 11, 24, 10, 0))
+
+
+@given(minutes=st.integers(min_value=0, max_value=60 * 24 * 800), offset=st.integers(min_value=-12, max_value=14))
+def test_statuses_are_consistent_in_any_zone(minutes: int, offset: int) -> None:
+    at = (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)).astimezone(timezone(timedelta(hours=offset)))
+    for status in HOURS.statuses(at):
+        if status.open:
+            assert status.closes_at is not None and status.closes_at > at
+            assert not HOURS.is_open(status.channel, status.closes_at)
+        else:
+            assert status.opens_at is not None and status.opens_at > at
+            assert HOURS.is_open(status.channel, status.opens_at)
+            assert not HOURS.is_open(status.channel, status.opens_at - timedelta(microseconds=1))

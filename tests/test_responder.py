@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handlers.intents import Intent
+from handlers.responder import Responder
+from tests.conftest import TUE_1030
+
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
+JAPANESE_ISH = st.text(
+    alphabet=st.sampled_from("あいうえおかきくけこパスワード入金出金ｸｲｯｸＡＰＩ二段階認証 \n\t、。!?🙏\u200b"),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(ANY_TEXT, JAPANESE_ISH))
+def test_any_text_gets_a_well_formed_answer(responder: Responder, text: str) -> None:
+    answer = responder.answer(text, TUE_1030, top=3)
+    assert answer.intent in Intent
+    assert answer.lang in ("ja", "en")
+    assert answer.reply.text.strip()
+    assert len(answer.reply.quick_replies) <= 13
+    assert len(answer.match.ranking) == 3
+    assert all(0.0 <= c.score <= 1.0 for c in answer.match.ranking)
+    if answer.intent is Intent.FAQ:
+        assert answer.faq_id is not None and answer.score is not None
+    else:
+        assert answer.faq_id is None and answer.score is None
