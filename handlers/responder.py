@@ -7,6 +7,7 @@ from datetime import datetime
 
 from faq.matcher import Candidate, Decision, Match, Matcher
 from faq.model import Entry
+from faq.normalize import fold
 from handlers import language, texts
 from handlers.hours import ChannelStatus, SupportHours
 from handlers.intents import DECISIVE, Intent, IntentRules
@@ -34,8 +35,9 @@ class Answer:
     @property
     def score(self) -> float | None:
         """Score of the answered entry, when the intent is faq."""
-        best = self.match.best
-        return best.score if self.intent is Intent.FAQ and best is not None else None
+        if self.intent is not Intent.FAQ:
+            return None
+        return next((c.score for c in self.match.ranking if c.entry.id == self.faq_id), None)
 
 
 class Responder:
@@ -45,6 +47,8 @@ class Responder:
         self.matcher = matcher
         self.hours = hours
         self.rules = rules
+        # A tapped suggestion sends an entry's title back: it must reach that entry, always.
+        self._titles = {fold(entry.title_in(lang)): entry for entry in matcher.kb.entries for lang in ("en", "ja")}
 
     def answer(self, query: str, at: datetime, top: int = 3) -> Answer:
         """Answer `query` as of `at`, ranking the `top` best entries whatever the intent."""
@@ -58,6 +62,9 @@ class Responder:
             intent = decisive[0]
             reply = self._hours_reply(lang, at, query) if intent is Intent.HOURS else self._handoff_reply(lang, at)
             return Answer(query, intent, lang, reply, match)
+        tapped = self._titles.get(fold(query))
+        if tapped is not None:
+            return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, tapped), match)
         if match.decision is Decision.ANSWER and match.best is not None:
             return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, match.best.entry), match)
         if match.decision is Decision.CLARIFY and match.best is not None:

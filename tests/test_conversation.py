@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 
+from faq.model import KnowledgeBase
 from handlers.hours import TOKYO
 from tests.conftest import SAT_1100, TUE_1030, Converse
 
@@ -101,3 +102,10 @@ async def test_odd_input_gets_a_polite_fallback(converse: Converse, text: str) -
     assert reply.intent in ("fallback", "greeting")
     assert reply.text
     assert reply.quick_replies
+
+
+async def test_every_menu_title_reaches_its_entry(converse: Converse, kb: KnowledgeBase) -> None:
+    for entry in kb.entries:
+        for lang in ("ja", "en"):
+            [reply] = await converse(entry.title_in(lang))
+            assert (reply.intent, reply.faq_id) == ("faq", entry.id), (lang, entry.title_in(lang))
