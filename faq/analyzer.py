@@ -176,10 +176,12 @@ class Analyzer:
         spellings: list[tuple[str, str]] = []
         for group in groups:
             for member in group:
-                spellings.append((fold(member), _group_name(group)))
+                folded = fold(member)
                 reading = "".join(t.reading.replace(" ", "") for _, _, t in self._tokens_of(clean(member)))
-                if len(reading) >= _MIN_READING_SYNONYM and not reading.isascii():
-                    spellings.append((reading, _group_name(group)))
+                for spelling in (folded, reading):
+                    # Inside a reading, two kana match by chance (マナ in イマナンドキ).
+                    if spelling.isascii() or len(spelling) >= _MIN_READING_SYNONYM:
+                        spellings.append((spelling, _group_name(group)))
         return _automaton(spellings)
 
     def _surface_synonyms(self, text: str) -> tuple[set[str], list[tuple[int, int]]]:

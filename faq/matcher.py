@@ -35,9 +35,10 @@ UNKNOWN_CROWD_EXPONENT = 0.5
 NEAREST_SHARE = 0.2
 # A reading with fewer n-grams than this is too short to vouch for an entry on sound alone.
 MIN_NGRAMS = 4
+WORDLESS_SOUND_TRUST = 0.5
 # Latin words the index lacks are read as the nearest known word within this edit distance.
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
-ANSWER_AT = 0.38
+ANSWER_AT = 0.37
 SUGGEST_AT = 0.25
 # Two candidates closer than this (and both answerable) make the bot ask which one was meant.
 CLOSE_MARGIN = 0.06
@@ -108,8 +109,9 @@ class Matcher:
         index = self.index
         terms, unknown_terms = self._query_terms(analysis)
         grams = dict.fromkeys(analysis.ngrams, 1.0)
-        # A reading too short to vouch for anything on sound alone counts for less.
-        sound_trust = min(1.0, len(grams) / MIN_NGRAMS)
+        # A reading too short to vouch for anything on sound alone counts for less, and so does
+        # one without a single content word (今何時?).
+        sound_trust = min(1.0, len(grams) / MIN_NGRAMS) * (1.0 if terms else WORDLESS_SOUND_TRUST)
 
         size = index.size
         everything = size + index.exemplars.term_mass.size

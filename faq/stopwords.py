@@ -15,6 +15,7 @@ JAPANESE = frozenset(
     方法 仕方 遣り方 やり方 使い方 手順 手続き 如何 何 何故 何処 何時 誰 此れ 其れ 彼れ 此処 其処
     私 僕 俺 自分 貴方 皆 皆様 皆さん 御前 我々 当方 本当 今 今日 昨日 明日 先日 最近 現在 只今 至急 急ぎ
     朝 昼 夜 夕方 昨夜 今朝 今夜 一昨日 先週 今週 来週 先月 今月 来月 日 週 月 年 数日 何日 何回 何度 前 後 間
+    教示 御教示 恐れ入る 恐縮 幸い 存ずる 申し上げる 差し上げる 伺う 頂戴 賜る 行う 状況 状態 様子 感じる 続く
     すみません 済みません 有難う 宜しく お願い 願い 質問 問題 全然 全く 少し 一寸 まだ 又 もう 既に 色々
     よう そう こう どう ああ ええ はい いいえ うん ね よ な ん の もの こと ため とき ところ 的
     """.split()
@@ -27,6 +28,7 @@ ENGLISH = frozenset(
     could may might must i me my mine we us our you your yours he she it its they them their this that
     these those there here what which who whom whose when where why how not no yes any some all
     very just still yet also too again please thanks thank hi hello hey ok okay get got want wanted need
-    tell know let like make made help one way
+    tell know let like make made help one way ago day days week weeks month months yesterday today tomorrow
+    morning night hasn haven isn aren wasn didn doesn don t s since already really
     """.split()
 )
