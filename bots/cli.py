@@ -17,29 +17,36 @@ from typing import Any, TextIO
 
 from bots import evaluation
 from bots.core import build_conversation, build_responder
-from bots.settings import Settings, SettingsError, load_settings
+from bots.settings import Settings, SettingsError, load_knowledge_settings, load_settings
 from faq.loader import KnowledgeError, builtin_path, load
+from handlers import texts
 from handlers.hours import TOKYO, SupportHours
 from handlers.messages import ConversationKey, Incoming
 from handlers.responder import Answer, Responder
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+# Support hours look a year ahead and the holiday calendar needs real years.
+MIN_YEAR, MAX_YEAR = 1970, 9000
 
 
-def _moment(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(TOKYO)
+def _moment(value: str) -> datetime:
+    """An --at value: ISO 8601, read as Tokyo time when it has no offset."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
-    # A time without an offset is read as Tokyo time, the exchange's own clock.
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"year must be between {MIN_YEAR} and {MAX_YEAR}: {value!r}")
     return moment if moment.tzinfo else moment.replace(tzinfo=TOKYO)
 
 
-def _iso_or_none(value: str) -> str:
-    _moment(value)
-    return value
+def _now(at: datetime | None) -> datetime:
+    return at if at is not None else datetime.now(TOKYO)
+
+
+def _text_argument(value: str) -> str:
+    # Bytes that are not UTF-8 reach argv as lone surrogates; they must not reach the output.
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,23 +58,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="default: $PORT, else 8080")
 
     ask = sub.add_parser("ask", help="answer one question ('-' reads one question a line from stdin)")
-    ask.add_argument("text")
+    ask.add_argument("text", type=_text_argument)
     ask.add_argument("--json", action="store_true", help="one JSON object a line")
-    ask.add_argument("--at", type=_iso_or_none, help="fix 'now' (ISO 8601; no offset means Tokyo time)")
+    ask.add_argument("--at", type=_moment, help="fix 'now' (ISO 8601; no offset means Tokyo time)")
     ask.add_argument("--top", type=int, default=3, help="how many ranked entries to report (default 3)")
 
     sub.add_parser("chat", help="talk to the bot in the terminal")
 
     hours = sub.add_parser("hours", help="are phone and chat support open")
     hours.add_argument("--json", action="store_true")
-    hours.add_argument("--at", type=_iso_or_none)
+    hours.add_argument("--at", type=_moment)
 
     check = sub.add_parser("check", help="validate a knowledge file")
     check.add_argument("file", nargs="?", type=Path)
 
     ev = sub.add_parser("eval", help="score a labelled query set (JSON lines)")
     ev.add_argument("file", type=Path)
-    ev.add_argument("--at", type=_iso_or_none)
+    ev.add_argument("--at", type=_moment)
     return parser
 
 
@@ -87,14 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(settings, args.host, args.port)
         if args.command == "hours":
-            return _hours(settings, args.json, _moment(args.at))
+            return _hours(settings, args.json, _now(args.at))
         responder = build_responder(settings)
         if args.command == "ask":
             return _ask(responder, args.text, args.json, args.at, args.top)
         if args.command == "chat":
             return _chat(settings)
         if args.command == "eval":
-            return evaluation.run(responder, args.file, _moment(args.at), sys.stdout)
+            return evaluation.run(responder, args.file, _now(args.at), sys.stdout)
     except KnowledgeError as exc:
         _print_problems(exc)
         return EXIT_DATA
@@ -125,7 +132,7 @@ def _stdin_lines() -> Iterator[str]:
             yield line.decode("utf-8", errors="replace")
 
 
-def _ask(responder: Responder, text: str, as_json: bool, at: str | None, top: int) -> int:
+def _ask(responder: Responder, text: str, as_json: bool, at: datetime | None, top: int) -> int:
     if top < 0:
         print("supportbot: --top must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
@@ -133,7 +140,7 @@ def _ask(responder: Responder, text: str, as_json: bool, at: str | None, top: in
     batch = text == "-"
     out = sys.stdout
     for query in queries:
-        answer = responder.answer(query, _moment(at), top=top)
+        answer = responder.answer(query, _now(at), top=top)
         if as_json:
             out.write(json.dumps(_answer_json(answer), ensure_ascii=False) + "\n")
         elif batch:
@@ -168,8 +175,7 @@ def _hours(settings: Settings, as_json: bool, at: datetime) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False))
         return EXIT_OK
-    responder = build_responder(settings)
-    print(responder.answer("受付時間", at).reply.text)
+    print(texts.hours_text("ja", hours, at))
     return EXIT_OK
 
 
@@ -209,7 +215,7 @@ def _check(file: Path | None) -> int:
     path = file
     if path is None:
         try:
-            path = load_settings().faq_path or builtin_path()
+            path = load_knowledge_settings().faq_path or builtin_path()
         except SettingsError as exc:
             print(f"supportbot: {exc}", file=sys.stderr)
             return EXIT_USAGE

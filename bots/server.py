@@ -8,10 +8,11 @@ from aiohttp import web
 
 from bots.core import build_conversation
 from bots.settings import Settings
+from handlers.conversation import Conversation
 
 log = logging.getLogger("supportbot")
 
-CONVERSATION: web.AppKey[object] = web.AppKey("conversation", object)
+CONVERSATION = web.AppKey("conversation", Conversation)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg"})
 
-class Settings(BaseSettings):
-    """Every setting the bot reads; names are the environment variables of DESIGN.md."""
+
+class KnowledgeSettings(BaseSettings):
+    """The one setting `supportbot check` needs, so a bad unrelated variable does not stop it."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    faq_path: Path | None = Field(default=None, alias="FAQ_PATH")
+
+    @field_validator("faq_path", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("faq_path")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+
+class Settings(KnowledgeSettings):
+    """Every setting the bot reads; names are the environment variables of DESIGN.md."""
 
     line_channel_secret: str | None = Field(default=None, alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: str | None = Field(default=None, alias="LINE_CHANNEL_ACCESS_TOKEN")
@@ -24,7 +45,6 @@ class Settings(BaseSettings):
     slack_handoff_channel: str | None = Field(default=None, alias="SLACK_HANDOFF_CHANNEL")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     database_url: str = Field(default="sqlite:///supportbot.db", alias="DATABASE_URL")
-    faq_path: Path | None = Field(default=None, alias="FAQ_PATH")
     port: int = Field(default=8080, alias="PORT", ge=1, le=65535)
     support_closed_dates: Annotated[tuple[date, ...], NoDecode] = Field(default=(), alias="SUPPORT_CLOSED_DATES")
 
@@ -35,11 +55,20 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
         return value
 
-    @field_validator("faq_path")
+    @field_validator("line_api_base_url", "slack_api_base_url")
     @classmethod
-    def _existing_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"no such file: {value}")
+    def _http_url(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(f"unsupported database URL scheme {scheme!r} (use sqlite:/// or postgresql://)")
         return value
 
     def missing_for_line(self) -> list[str]:
@@ -65,14 +94,26 @@ class Settings(BaseSettings):
         ]
 
 
+S = TypeVar("S", bound=KnowledgeSettings)
+
+
 class SettingsError(Exception):
     """A setting that is present but malformed; the message names it."""
 
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning validation errors into one message naming each variable."""
+    return _load(Settings, overrides)
+
+
+def load_knowledge_settings() -> KnowledgeSettings:
+    """Only FAQ_PATH, for commands that need nothing else."""
+    return _load(KnowledgeSettings, {})
+
+
+def _load(kind: type[S], overrides: dict[str, object]) -> S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

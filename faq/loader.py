@@ -10,8 +10,11 @@ from typing import Any
 import yaml
 
 from faq.model import LANGS, Entry, KnowledgeBase
+from faq.normalize import clean
 
 BUILTIN_NAME = "knowledge.yaml"
+TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version")
+ENTRY_KEYS = ("id", "questions", "answer", "keywords", "title", "category", "related", "staff_note")
 
 
 class KnowledgeError(Exception):
@@ -48,6 +51,8 @@ def parse(raw: bytes | str, source: str = "<memory>") -> KnowledgeBase:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise KnowledgeError(source, [_yaml_problem(exc)]) from exc
+    except RecursionError as exc:
+        raise KnowledgeError(source, ["invalid YAML: nested too deeply"]) from exc
     problems: list[str] = []
     kb = _build(data, source, problems)
     if problems or kb is None:
@@ -86,9 +91,14 @@ def _build(data: Any, source: str, problems: list[str]) -> KnowledgeBase | None:
         for related in entry.related:
             if related not in seen:
                 problems.append(f"entry '{entry.id}': related id '{related}' does not exist")
+    unknown = sorted(str(key) for key in data if key not in TOP_LEVEL_KEYS)
+    if unknown:
+        problems.append(f"unknown top-level field {', '.join(unknown)} (known: {', '.join(TOP_LEVEL_KEYS)})")
     synonyms = _synonyms(data.get("synonyms"), problems)
     stopwords = _string_list(data.get("stopwords", []), "stopwords", problems)
     version = data.get("version", "unversioned")
+    if not isinstance(version, (str, int, float)) or isinstance(version, bool):
+        problems.append("version must be a string")
     return KnowledgeBase(
         entries=tuple(entries),
         synonyms=synonyms,
@@ -103,11 +113,17 @@ def _entry(raw: Any, where: str, problems: list[str]) -> Entry | None:
         problems.append(f"{where}: must be a mapping")
         return None
     entry_id = raw.get("id")
-    if not isinstance(entry_id, str) or not entry_id.strip():
+    if entry_id is None or entry_id == "":
         problems.append(f"{where}: missing 'id'")
+        return None
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        problems.append(f"{where}: id must be a non-empty string, not {entry_id!r}")
         return None
     where = f"entry '{entry_id}'"
     count = len(problems)
+    unknown = sorted(str(key) for key in raw if key not in ENTRY_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown field {', '.join(unknown)} (known: {', '.join(ENTRY_KEYS)})")
     questions = _per_lang_lists(raw.get("questions"), f"{where}: questions", problems, required=True)
     keywords = _per_lang_lists(raw.get("keywords", {}), f"{where}: keywords", problems, required=False)
     answer = _per_lang_texts(raw.get("answer"), f"{where}: answer", problems, required=True)
@@ -145,7 +161,7 @@ def _per_lang_lists(value: Any, where: str, problems: list[str], required: bool)
         problems.append(f"{where}: missing")
         return {}
     if isinstance(value, list):
-        # A bare list of keywords is allowed; the matcher reads both languages anyway.
+        # A bare list (of questions or keywords) is read as Japanese.
         value = {"ja": value}
     if not isinstance(value, Mapping):
         problems.append(f"{where}: must map a language (ja, en) to a list of strings")
@@ -160,6 +176,9 @@ def _per_lang_lists(value: Any, where: str, problems: list[str], required: bool)
             problems.append(f"{where}.{lang}: must be a list of strings")
             continue
         cleaned = tuple(item.strip() for item in items if item.strip())
+        for item in cleaned:
+            if not any(ch.isalnum() for ch in clean(item)):
+                problems.append(f"{where}.{lang}: {item!r} has no letters or digits, so nothing can match it")
         if cleaned:
             out[lang] = cleaned
     if required and not out and not any(p.startswith(where) for p in problems):
@@ -178,12 +197,14 @@ def _per_lang_texts(value: Any, where: str, problems: list[str], required: bool)
     if not _check_langs(value, where, problems):
         return {}
     out: dict[str, str] = {}
+    wrong = False
     for lang, text in value.items():
         if not isinstance(text, str):
             problems.append(f"{where}.{lang}: must be a text")
+            wrong = True
         elif text.strip():
             out[lang] = text.strip()
-    if required and not out:
+    if required and not out and not wrong:
         problems.append(f"{where}: empty")
     return out
 

@@ -40,6 +40,8 @@ WORDLESS_SOUND_TRUST = 0.5
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
 ANSWER_AT = 0.37
 SUGGEST_AT = 0.25
+# How many of the best entries a decision looks at (and "did you mean" may offer).
+CANDIDATES = 5
 # Two candidates closer than this (and both answerable) make the bot ask which one was meant.
 CLOSE_MARGIN = 0.06
 
@@ -65,25 +67,40 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """The ranking for a query and the decision taken on it."""
+    """The best entries for a query and the decision taken on them.
 
-    ranking: tuple[Candidate, ...]
+    `candidates` are the few best that the decision looked at (never fewer than
+    CANDIDATES when the base has them); `ranking` is the first `top` of them for output,
+    so how many a caller wants to see never changes what the bot says.
+    """
+
+    candidates: tuple[Candidate, ...]
     decision: Decision
+    top: int = 3
+
+    @property
+    def ranking(self) -> tuple[Candidate, ...]:
+        """The `top` best entries."""
+        return self.candidates[: max(self.top, 0)]
 
     @property
     def best(self) -> Candidate | None:
-        """The top candidate, if any entry scored at all."""
-        return self.ranking[0] if self.ranking else None
+        """The top candidate, if the base has any entry."""
+        return self.candidates[0] if self.candidates else None
 
     @property
     def close(self) -> tuple[Candidate, ...]:
         """Candidates worth offering as "did you mean" choices."""
-        if not self.ranking:
+        if not self.candidates:
             return ()
         if self.decision is Decision.NONE:
-            return tuple(c for c in self.ranking if c.score >= SUGGEST_AT)
-        top = self.ranking[0].score
-        return tuple(c for c in self.ranking if c.score >= ANSWER_AT and top - c.score < CLOSE_MARGIN)
+            return tuple(c for c in self.candidates if c.score >= SUGGEST_AT)
+        top = self.candidates[0].score
+        return tuple(c for c in self.candidates if c.score >= ANSWER_AT and top - c.score < CLOSE_MARGIN)
+
+    def score_of(self, entry_id: str) -> float | None:
+        """The score of one entry, if it is among the candidates."""
+        return next((c.score for c in self.candidates if c.entry.id == entry_id), None)
 
 
 class Matcher:
@@ -99,10 +116,8 @@ class Matcher:
     def match(self, query: str, top: int = 3) -> Match:
         """Rank the entries for `query` and return the `top` best with a decision."""
         analysis = self.analyzer.analyze(query[:MAX_QUERY_CHARS])
-        scores = self.scores(analysis)
-        ranking = self._top(scores, max(top, 2))
-        decision = self._decide(ranking)
-        return Match(ranking=ranking[:top] if top > 0 else (), decision=decision)
+        candidates = self._top(self.scores(analysis), max(top, CANDIDATES))
+        return Match(candidates=candidates, decision=self._decide(candidates), top=top)
 
     def scores(self, analysis: Analysis) -> np.ndarray:
         """Score every entry for an analysed query."""

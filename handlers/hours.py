@@ -89,16 +89,18 @@ class SupportHours:
             return None
         return datetime.combine(_tokyo(at).date(), channel.closes, TOKYO)
 
-    def next_opening(self, channel: Channel, at: datetime) -> datetime:
-        """The first opening of `channel` strictly after `at`."""
+    def next_opening(self, channel: Channel, at: datetime) -> datetime | None:
+        """The first opening of `channel` strictly after `at`; None if none within a year."""
         local = _tokyo(at)
         day = local.date()
         for _ in range(_SEARCH_DAYS):
             opening = datetime.combine(day, channel.opens, TOKYO)
             if opening > local and self.is_business_day(day):
                 return opening
+            if day == date.max:
+                break
             day += timedelta(days=1)
-        raise RuntimeError(f"no opening of {channel.name} within {_SEARCH_DAYS} days of {at.isoformat()}")
+        return None
 
     def status(self, channel: Channel, at: datetime) -> ChannelStatus:
         """Open or closed at `at`, with the closing time or the next opening."""

@@ -25,6 +25,7 @@ class Intent(StrEnum):
 
 # Asking for a person outranks asking about hours: "今日オペレーターと話せる?" wants a person.
 _ORDER = (Intent.HANDOFF, Intent.HOURS, Intent.THANKS, Intent.GREETING)
+SUPPORT_KEY = "about_support"
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -32,18 +33,23 @@ DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 class IntentRules:
     """Compiled patterns per intent."""
 
-    def __init__(self, patterns: dict[Intent, list[re.Pattern[str]]]) -> None:
+    def __init__(self, patterns: dict[Intent, list[re.Pattern[str]]], support: list[re.Pattern[str]]) -> None:
         self._patterns = patterns
+        self._support = support
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentRules:
         """Read the rules file (the one shipped with the package when None)."""
         source = Path(path) if path else Path(str(resources.files("handlers").joinpath("intents.yaml")))
         data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        patterns: dict[Intent, list[re.Pattern[str]]] = {}
-        for name, items in data.items():
-            patterns[Intent(name)] = [re.compile(fold(item)) for item in items]
-        return cls(patterns)
+        support = [re.compile(fold(item)) for item in data.pop(SUPPORT_KEY, [])]
+        patterns = {Intent(name): [re.compile(fold(item)) for item in items] for name, items in data.items()}
+        return cls(patterns, support)
+
+    def about_support(self, text: str) -> bool:
+        """Whether the message speaks of the support desk itself (its channels, staff, opening)."""
+        folded = fold(text)
+        return any(pattern.search(folded) for pattern in self._support)
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

@@ -9,11 +9,12 @@ from faq.matcher import Candidate, Decision, Match, Matcher
 from faq.model import Entry
 from faq.normalize import fold
 from handlers import language, texts
-from handlers.hours import ChannelStatus, SupportHours
+from handlers.hours import SupportHours
 from handlers.intents import DECISIVE, Intent, IntentRules
 from handlers.messages import QuickReply, Reply
 
 MAX_QUICK_REPLIES = 13
+FAQ_OVER_HOURS = 0.5
 MENU_SIZE = 8
 
 
@@ -35,9 +36,7 @@ class Answer:
     @property
     def score(self) -> float | None:
         """Score of the answered entry, when the intent is faq."""
-        if self.intent is not Intent.FAQ:
-            return None
-        return next((c.score for c in self.match.ranking if c.entry.id == self.faq_id), None)
+        return self.match.score_of(self.faq_id) if self.intent is Intent.FAQ and self.faq_id else None
 
 
 class Responder:
@@ -57,7 +56,7 @@ class Responder:
         if not query.strip() or not any(ch.isalnum() for ch in query):
             return Answer(query, Intent.FALLBACK, lang, self._menu_reply(lang, "empty"), match)
         intents = self.rules.detect(query)
-        decisive = [intent for intent in intents if intent in DECISIVE]
+        decisive = [intent for intent in intents if intent in DECISIVE and not self._faq_outranks(intent, query, match)]
         if decisive:
             intent = decisive[0]
             reply = self._hours_reply(lang, at, query) if intent is Intent.HOURS else self._handoff_reply(lang, at)
@@ -73,6 +72,18 @@ class Responder:
             if intent in intents:
                 return Answer(query, intent, lang, self._menu_reply(lang, intent.value), match)
         return Answer(query, Intent.FALLBACK, lang, self._fallback_reply(lang, match), match)
+
+    def _faq_outranks(self, intent: Intent, query: str, match: Match) -> bool:
+        """An hours pattern in a question about something else ("pending for 48 hours") yields to
+        a confident FAQ answer, unless the message speaks of our support itself."""
+        best = match.best
+        return (
+            intent is Intent.HOURS
+            and best is not None
+            and match.decision is Decision.ANSWER
+            and best.score >= FAQ_OVER_HOURS
+            and not self.rules.about_support(query)
+        )
 
     def entry_reply(self, entry_id: str, lang: str) -> Reply | None:
         """The answer of one entry, for a tapped menu item or a staff lookup."""
@@ -107,21 +118,17 @@ class Responder:
         return Reply(texts.text(lang, key), quick, intent)
 
     def _hours_reply(self, lang: str, at: datetime, query: str) -> Reply:
-        statuses = list(self.hours.statuses(at))
-        folded = query.lower()
-        if any(word in folded for word in ("チャット", "ちゃっと", "chat")) and not any(
-            word in folded for word in ("電話", "でんわ", "phone", "call")
-        ):
-            statuses.sort(key=lambda s: s.channel.name != "chat")
-        lines = self._status_lines(lang, statuses)
-        lines.append(texts.text(lang, "hours_rules"))
-        quick = self._with_staples(lang, [], hours=False)
-        return Reply("\n".join(lines), quick, Intent.HOURS.value)
+        folded = fold(query)
+        chat_first = any(w in folded for w in ("チャット", "chat")) and not any(
+            w in folded for w in ("電話", "デンワ", "phone", "call")
+        )
+        text = texts.hours_text(lang, self.hours, at, first="chat" if chat_first else None)
+        return Reply(text, self._with_staples(lang, [], hours=False), Intent.HOURS.value)
 
     def _handoff_reply(self, lang: str, at: datetime) -> Reply:
         chat = self.hours.status(self.hours.channel("chat"), at)
         phone = self.hours.status(self.hours.channel("phone"), at)
-        lines = [texts.text(lang, "handoff_intro"), *self._status_lines(lang, [chat, phone])]
+        lines = [texts.text(lang, "handoff_intro"), *texts.status_lines(lang, [chat, phone])]
         if chat.open:
             lines.append(texts.text(lang, "handoff_chat_open"))
         if phone.open:
@@ -130,15 +137,6 @@ class Responder:
         forms = [e for e in (self.matcher.kb.get("contact-form"), self.matcher.kb.get("phone-support")) if e]
         quick = self._with_staples(lang, [_entry_button(lang, e) for e in forms], handoff=False)
         return Reply("\n".join(lines), quick, Intent.HANDOFF.value)
-
-    @staticmethod
-    def _status_lines(lang: str, statuses: list[ChannelStatus]) -> list[str]:
-        lines = []
-        reason = statuses[0].closed_reason if statuses else None
-        if reason:
-            lines.append(texts.closed_day_line(lang, reason))
-        lines.extend(texts.channel_line(lang, status) for status in statuses)
-        return lines
 
     @staticmethod
     def _with_staples(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.hours import ChannelStatus
+from handlers.hours import ChannelStatus, SupportHours
 
 WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
@@ -31,11 +31,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff_intro": "担当者とのやり取りをご希望ですね。",
         "handoff_chat_open": "公式サイトの画面右下のチャットアイコンから、担当者とリアルタイムでお話しいただけます。",
         "handoff_phone_open": "お急ぎの場合は電話サポートもご利用いただけます(公式サイト画面下部「ヘルプ」→「電話でのお問い合わせ」)。",
-        "handoff_form": "時間外でも、お問い合わせフォーム(公式サイト画面下部「ヘルプ」→「お問い合わせ」)はいつでも送信できます。",
+        "handoff_form": "お問い合わせフォーム(公式サイト画面下部「ヘルプ」→「お問い合わせ」)からもご連絡いただけます。",
         "menu_hours": "受付時間",
         "menu_handoff": "オペレーターと話す",
         "open_now": "{name}は現在受付中です({close}まで)。",
         "closed_now": "{name}は現在受付時間外です。次の受付開始は{next}です。",
+        "closed_unknown": "{name}は現在受付時間外です。再開日は公式サイトのお知らせをご確認ください。",
         "closed_today": "本日は{reason}のため休業日です。",
     },
     "en": {
@@ -60,13 +61,14 @@ TEXTS: dict[str, dict[str, str]] = {
             'bottom of the page, then "電話でのお問い合わせ").'
         ),
         "handoff_form": (
-            'The inquiry form (official website, "ヘルプ" (Help) at the bottom of the page, then '
-            '"お問い合わせ") can be sent at any time, even outside support hours.'
+            'You can also write to us through the inquiry form (official website, "ヘルプ" (Help) at the '
+            'bottom of the page, then "お問い合わせ").'
         ),
         "menu_hours": "Support hours",
         "menu_handoff": "Talk to a person",
         "open_now": "{name} is open now (until {close} JST).",
         "closed_now": "{name} is closed now. It next opens {next} JST.",
+        "closed_unknown": "{name} is closed now. Please check the official website for when it reopens.",
         "closed_today": "Today is a closing day ({reason}).",
     },
 }
@@ -92,8 +94,25 @@ def channel_line(lang: str, status: ChannelStatus) -> str:
     name = CHANNEL_NAMES.get(lang, CHANNEL_NAMES["ja"])[status.channel.name]
     if status.open and status.closes_at is not None:
         return text(lang, "open_now").format(name=name, close=f"{status.closes_at.hour}:{status.closes_at:%M}")
-    assert status.opens_at is not None
+    if status.opens_at is None:
+        return text(lang, "closed_unknown").format(name=name)
     return text(lang, "closed_now").format(name=name, next=when(lang, status.opens_at))
+
+
+def status_lines(lang: str, statuses: list[ChannelStatus]) -> list[str]:
+    """Why today is closed (if it is), then one line a channel."""
+    lines = []
+    reason = statuses[0].closed_reason if statuses else None
+    if reason:
+        lines.append(closed_day_line(lang, reason))
+    lines.extend(channel_line(lang, status) for status in statuses)
+    return lines
+
+
+def hours_text(lang: str, hours: SupportHours, at: datetime, first: str | None = None) -> str:
+    """The live status of every channel plus the standing hours; `first` names a channel to lead."""
+    statuses = sorted(hours.statuses(at), key=lambda s: s.channel.name != first)
+    return "\n".join([*status_lines(lang, statuses), text(lang, "hours_rules")])
 
 
 def closed_day_line(lang: str, reason: str) -> str:

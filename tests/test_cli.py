@@ -154,3 +154,36 @@ def test_chat_runs_a_conversation_over_stdin() -> None:
     out = result.stdout.decode()
     assert "振込明細" in out
     assert out.count("[1]") >= 2
+
+
+def test_invalid_utf8_in_the_argument_still_gives_utf8_json() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bots", "ask", "--json", os.fsdecode(b"\xff\xfe\xe5\x85\xa5\xe9\x87\x91")],
+        capture_output=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.decode("utf-8"))
+    assert answer["query"].endswith("入金")
+
+
+@pytest.mark.parametrize("at", ["9999-12-31", "0001-01-01T00:00+09:00", "2026-13-01"])
+def test_out_of_range_times_are_usage_errors(at: str) -> None:
+    result = run("hours", "--at", at)
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+
+
+def test_check_does_not_need_unrelated_settings() -> None:
+    assert run("check", env={"PORT": "eighty"}).returncode == 0
+
+
+def test_top_changes_the_ranking_shown_not_the_reply() -> None:
+    one = lines(run("ask", "--json", "--top", "1", "ログインできない"))[0]
+    five = lines(run("ask", "--json", "--top", "5", "ログインできない"))[0]
+    assert one["text"] == five["text"] and one["text"].startswith("もしかして")  # type: ignore[union-attr]
+    assert len(one["ranking"]) == 1 and len(five["ranking"]) == 5  # type: ignore[arg-type]
+    none = lines(run("ask", "--json", "--top", "0", "パスワードを忘れた"))[0]
+    assert none["ranking"] == [] and isinstance(none["score"], float)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from faq.model import KnowledgeBase
-from handlers.hours import TOKYO
+from handlers.hours import TOKYO, SupportHours
+from handlers.responder import Responder
 from tests.conftest import SAT_1100, TUE_1030, Converse
 
 
@@ -92,8 +93,8 @@ async def test_ambiguous_question_offers_candidates(converse: Converse) -> None:
 async def test_tapping_a_suggestion_answers_that_entry(converse: Converse) -> None:
     [reply] = await converse("ログインできない")
     [tapped] = await converse(reply.quick_replies[0].text)
-    assert tapped.intent == "faq"
-    assert tapped.faq_id is not None
+    assert (tapped.intent, tapped.faq_id) == ("faq", "forgot-password")
+    assert reply.quick_replies[0].label == "パスワードを忘れた"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "🙏🙏", "\x00\x01", "?!", "あ" * 10_000, "zzzz"])
@@ -109,3 +110,24 @@ async def test_every_menu_title_reaches_its_entry(converse: Converse, kb: Knowle
         for lang in ("ja", "en"):
             [reply] = await converse(entry.title_in(lang))
             assert (reply.intent, reply.faq_id) == ("faq", entry.id), (lang, entry.title_in(lang))
+
+
+@pytest.mark.parametrize(
+    ("text", "faq_id"),
+    [
+        ("My withdrawal has been pending for 48 hours", "withdrawal-delayed"),
+        ("何時までに出金申請すれば当日着金しますか", "withdrawal-delayed"),
+    ],
+)
+async def test_a_time_in_a_question_about_something_else_is_not_an_hours_question(
+    converse: Converse, text: str, faq_id: str
+) -> None:
+    [reply] = await converse(text)
+    assert (reply.intent, reply.faq_id) == ("faq", faq_id)
+
+
+async def test_a_closure_without_end_in_sight_still_gets_an_answer(responder: Responder) -> None:
+    long_closure = SupportHours.with_closed_dates(date(2026, 11, 24) + timedelta(days=n) for n in range(400))
+    closed = Responder(responder.matcher, long_closure, responder.rules)
+    reply = closed.answer("今電話つながる?", TUE_1030).reply
+    assert "公式サイトのお知らせ" in reply.text

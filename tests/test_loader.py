@@ -131,3 +131,26 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     latin1.write_bytes("entries: [{id: x, questions: {ja: [caf\xe9]}, answer: {ja: a}}]".encode("latin-1"))
     with pytest.raises(KnowledgeError, match="not UTF-8"):
         load(latin1)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: " + "[" * 5000, "nested too deeply"),
+        ("entries: [{id: 5, questions: {ja: [q]}, answer: {ja: a}}]", "id must be a non-empty string, not 5"),
+        ("entries: [{id: x, questions: {ja: [q]}, answer: {ja: a}, relatd: [y]}]", "unknown field relatd"),
+        ("entris: []\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "unknown top-level field entris"),
+        ("version: [1]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "version must be a string"),
+        ("entries: [{id: x, questions: {ja: ['!!!']}, answer: {ja: a}}]", "has no letters or digits"),
+    ],
+)
+def test_mistakes_a_writer_makes_are_named(text: str, problem: str) -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        parse(text)
+    assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_wrongly_typed_answer_is_reported_once() -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        parse("entries: [{id: x, questions: {ja: [q]}, answer: {ja: [not, text]}}]")
+    assert caught.value.problems == ["entry 'x': answer.ja: must be a text"]
