@@ -7,18 +7,21 @@ import logging
 from aiohttp import web
 
 from bots.core import build_conversation
+from bots.line import LineChannel
 from bots.settings import Settings
 from handlers.conversation import Conversation
 
 log = logging.getLogger("supportbot")
+MAX_BODY_BYTES = 1024 * 1024
 
 CONVERSATION = web.AppKey("conversation", Conversation)
+LINE = web.AppKey("line", LineChannel)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, conversation: Conversation | None = None) -> web.Application:
     """Build the application; channels without credentials are switched off with one log line."""
-    app = web.Application(client_max_size=1024 * 1024)
-    conversation = build_conversation(settings)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    conversation = conversation or build_conversation(settings)
     app[CONVERSATION] = conversation
     version = conversation.responder.matcher.kb.version
 
@@ -26,6 +29,19 @@ def create_app(settings: Settings) -> web.Application:
         return web.json_response({"status": "ok", "knowledge_version": version})
 
     app.router.add_get("/healthz", healthz)
+    if not settings.missing_for_line():
+        assert settings.line_channel_secret and settings.line_channel_access_token
+        line = LineChannel(
+            conversation,
+            settings.line_channel_secret,
+            settings.line_channel_access_token,
+            settings.line_api_base_url,
+            reply_timeout=settings.line_reply_timeout,
+        )
+        app[LINE] = line
+        app.router.add_post("/line/webhook", line.webhook)
+        app.on_startup.append(line.start)
+        app.on_cleanup.append(line.stop)
     for platform, missing in (("LINE", settings.missing_for_line()), ("Slack", settings.missing_for_slack())):
         if missing:
             log.warning("%s channel off: %s not set", platform, ", ".join(missing))

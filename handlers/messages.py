@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,13 +16,26 @@ class ConversationKey:
     user_id: str
 
 
+class Kind(StrEnum):
+    """What arrived: a typed message, a new friend, a tapped action, or media the bot cannot read."""
+
+    TEXT = "text"
+    FOLLOW = "follow"
+    ACTION = "action"
+    MEDIA = "media"
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One message from a customer or staff member, already converted from the platform."""
+    """One message from a customer or staff member, already converted from the platform.
+
+    For an ACTION, `text` is the action's payload (see handlers.conversation for the forms).
+    """
 
     key: ConversationKey
     text: str
     at: datetime
+    kind: Kind = Kind.TEXT
 
 
 @dataclass(frozen=True, slots=True)

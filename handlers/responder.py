@@ -54,7 +54,7 @@ class Responder:
         lang = language.detect(query)
         match = self.matcher.match(query, top=top)
         if not query.strip() or not any(ch.isalnum() for ch in query):
-            return Answer(query, Intent.FALLBACK, lang, self._menu_reply(lang, "empty"), match)
+            return Answer(query, Intent.FALLBACK, lang, self.menu(lang, "empty"), match)
         intents = self.rules.detect(query)
         decisive = [intent for intent in intents if intent in DECISIVE and not self._faq_outranks(intent, query, match)]
         if decisive:
@@ -70,7 +70,7 @@ class Responder:
             return Answer(query, Intent.FAQ, lang, self._clarify_reply(lang, match), match)
         for intent in (Intent.THANKS, Intent.GREETING):
             if intent in intents:
-                return Answer(query, intent, lang, self._menu_reply(lang, intent.value), match)
+                return Answer(query, intent, lang, self.menu(lang, intent.value), match)
         return Answer(query, Intent.FALLBACK, lang, self._fallback_reply(lang, match), match)
 
     def _faq_outranks(self, intent: Intent, query: str, match: Match) -> bool:
@@ -109,9 +109,10 @@ class Responder:
             lines = [texts.text(lang, "suggest"), *(f"・{c.entry.title_in(lang)}" for c in suggestions)]
             buttons = [_entry_button(lang, c.entry) for c in suggestions]
             return Reply("\n".join(lines), self._with_staples(lang, buttons), Intent.FALLBACK.value)
-        return self._menu_reply(lang, "fallback")
+        return self.menu(lang, "fallback")
 
-    def _menu_reply(self, lang: str, key: str) -> Reply:
+    def menu(self, lang: str, key: str) -> Reply:
+        """A fixed text (greeting, media, fallback...) with the topic menu."""
         menu = [_entry_button(lang, entry) for entry in self.matcher.kb.entries[:MENU_SIZE]]
         intent = key if key in (Intent.GREETING.value, Intent.THANKS.value) else Intent.FALLBACK.value
         quick = () if key == "thanks" else self._with_staples(lang, menu)

@@ -25,6 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "言い換えてお試しいただくか、下のメニューからお選びください。"
         ),
         "empty": "ご質問を入力してください。例:「入金が反映されない」「パスワードを忘れた」",
+        "media": "スタンプや画像などにはお答えできません。ご質問を文字で送っていただくか、下のメニューからお選びください。",
         "suggest": "申し訳ありません。はっきりとはわかりませんでした。もしかして、次のご質問ですか?",
         "clarify": "もしかして、次のどれかについてのご質問ですか?",
         "hours_rules": "受付時間: 電話 平日9:00〜17:00 / チャット 平日10:00〜17:00(土日祝日・当社指定の休業日は休み)",
@@ -48,6 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "You're welcome. If anything else is unclear, just ask.",
         "fallback": ("Sorry, I could not find an answer to that. Please try rephrasing, or pick a topic below."),
         "empty": 'Please type your question, for example "deposit not showing" or "forgot password".',
+        "media": "I cannot read stickers, images or other media. Please type your question, or pick a topic below.",
         "suggest": "Sorry, I am not sure what you mean. Did you mean one of these?",
         "clarify": "Did you mean one of these?",
         "hours_rules": (

@@ -1,0 +1,276 @@
+"""LINE adapter: verified webhook in, platform-neutral Incoming to the core, Replies out as LINE messages.
+
+LINE gives a webhook two seconds and a reply token about a minute, once. The webhook verifies
+and parses, answers 200 at once, and the events are answered in the background: by reply
+token while it is fresh, else (or when the reply call fails) by push with a retry key derived
+from the event id, so a retried push is never delivered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import aiohttp
+from aiohttp import web
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    MessageAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    GroupSource,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    TextMessageContent,
+    UserSource,
+)
+
+from handlers.conversation import Conversation
+from handlers.hours import TOKYO
+from handlers.messages import ConversationKey, Incoming, Kind, Reply
+
+log = logging.getLogger("supportbot.line")
+
+MAX_MESSAGES = 5
+MAX_TEXT = 5000
+MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20
+MAX_ACTION_TEXT = 300
+# A reply token is good for about a minute; past this age the answer goes out by push.
+REPLY_TOKEN_SECONDS = 50.0
+REPLY_TIMEOUT_SECONDS = 5.0
+SEEN_EVENTS = 10_000
+_RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
+
+
+class BadWebhook(Exception):
+    """A request LINE did not sign, or that is not a webhook body."""
+
+
+class LineChannel:
+    """The LINE webhook and the Messaging API client of one channel."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        channel_secret: str,
+        access_token: str,
+        api_base_url: str,
+        reply_timeout: float = REPLY_TIMEOUT_SECONDS,
+    ) -> None:
+        self.conversation = conversation
+        self._validator = SignatureValidator(channel_secret)
+        self._configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
+        self._reply_timeout = reply_timeout
+        self._client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self, _: web.Application) -> None:
+        """Open the Messaging API client (aiohttp on_startup)."""
+        self._client = AsyncApiClient(self._configuration)
+        self._api = AsyncMessagingApi(self._client)
+
+    async def stop(self, _: web.Application) -> None:
+        """Finish the events in flight, then close the client (aiohttp on_cleanup)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """POST /line/webhook: verify, parse, acknowledge, answer in the background."""
+        body = await request.read()  # over client_max_size: aiohttp answers 413
+        try:
+            events = self.parse(body, request.headers.get("X-Line-Signature"))
+        except BadWebhook as exc:
+            log.warning("line webhook refused: %s", exc)
+            return web.json_response({"error": str(exc)}, status=400)
+        fresh = [event for event in events if self._first_delivery(event)]
+        log.info("line webhook accepted: %d events (%d new)", len(events), len(fresh))
+        for event in fresh:
+            task = asyncio.create_task(self._answer(event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return web.json_response({})
+
+    def parse(self, body: bytes, signature: str | None) -> list[dict[str, object]]:
+        """Check the signature before anything else, then return the raw event objects."""
+        if not signature:
+            raise BadWebhook("missing X-Line-Signature")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadWebhook("body is not UTF-8") from None
+        if not self._validator.validate(text, signature):
+            raise BadWebhook("signature does not match")
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError:
+            raise BadWebhook("body is not JSON") from None
+        events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(events, list):
+            raise BadWebhook("body has no events list")
+        return [event for event in events if isinstance(event, dict)]
+
+    def _first_delivery(self, event: dict[str, object]) -> bool:
+        # LINE redelivers an event it thinks we missed (deliveryContext.isRedelivery) with the
+        # same webhookEventId; answer it once.
+        event_id = event.get("webhookEventId")
+        if not isinstance(event_id, str):
+            return True
+        if event_id in self._seen:
+            log.info("line event %s already handled", event_id)
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    async def _answer(self, raw: dict[str, object]) -> None:
+        event_id = str(raw.get("webhookEventId", "-"))
+        try:
+            event = Event.from_dict(raw)
+        except Exception:  # the SDK raises ValueError or pydantic errors for unknown or odd events
+            log.info("line event %s ignored: type %s not handled", event_id, str(raw.get("type"))[:40])
+            return
+        try:
+            incoming = to_incoming(event)
+            if incoming is None:
+                log.info("line event %s ignored (%s)", event_id, raw.get("type"))
+                return
+            replies = await self.conversation.handle(incoming)
+            await self._send(event, event_id, to_messages(replies))
+        except Exception:
+            log.exception("line event %s failed", event_id)
+
+    async def _send(self, event: Event, event_id: str, messages: list[TextMessage]) -> None:
+        assert self._api is not None
+        token = getattr(event, "reply_token", None)
+        age = time.time() - event.timestamp / 1000
+        if token and age < REPLY_TOKEN_SECONDS:
+            try:
+                request = ReplyMessageRequest(reply_token=token, messages=messages)
+                await self._api.reply_message(request, _request_timeout=self._reply_timeout)
+                log.info("line event %s answered by reply", event_id)
+                return
+            except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("line event %s reply failed (%s), pushing instead", event_id, _reason(exc))
+        target = _source_id(event)
+        if target is None:
+            log.warning("line event %s has no one to push to", event_id)
+            return
+        try:
+            await self._api.push_message(
+                PushMessageRequest(to=target, messages=messages), x_line_retry_key=retry_key(event_id)
+            )
+            log.info("line event %s answered by push", event_id)
+        except ApiException as exc:
+            if exc.status == 409:  # the retry key was accepted before: delivered already
+                log.info("line event %s push already accepted", event_id)
+            else:
+                log.error("line event %s push failed (%s)", event_id, _reason(exc))
+
+
+def retry_key(event_id: str) -> str:
+    """The same UUID for every push that answers one event."""
+    return str(uuid.uuid5(_RETRY_NAMESPACE, event_id))
+
+
+def to_incoming(event: Event) -> Incoming | None:
+    """Convert a LINE event to the core's Incoming; None for events the bot stays silent on."""
+    mode = getattr(event, "mode", None)
+    if getattr(mode, "value", mode) == "standby":
+        return None  # another channel (a human agent tool) holds the chat
+    key = _key(event)
+    if key is None:
+        return None
+    at = datetime.fromtimestamp(event.timestamp / 1000, tz=UTC).astimezone(TOKYO)
+    if isinstance(event, FollowEvent):
+        return Incoming(key, "", at, Kind.FOLLOW)
+    if isinstance(event, PostbackEvent):
+        return Incoming(key, event.postback.data, at, Kind.ACTION)
+    if isinstance(event, MessageEvent):
+        in_group = isinstance(event.source, GroupSource | RoomSource)
+        message = event.message
+        if isinstance(message, TextMessageContent):
+            if in_group and not _mentions_bot(message):
+                return None
+            return Incoming(key, _without_mentions(message), at, Kind.TEXT)
+        return None if in_group else Incoming(key, "", at, Kind.MEDIA)
+    return None
+
+
+def _key(event: Event) -> ConversationKey | None:
+    source = getattr(event, "source", None)
+    if isinstance(source, UserSource) and source.user_id:
+        return ConversationKey("line", source.user_id, source.user_id)
+    if isinstance(source, GroupSource):
+        return ConversationKey("line", source.group_id, source.user_id or "-")
+    if isinstance(source, RoomSource):
+        return ConversationKey("line", source.room_id, source.user_id or "-")
+    return None
+
+
+def _source_id(event: Event) -> str | None:
+    key = _key(event)
+    return key.channel_id if key else None
+
+
+def _mentions_bot(message: TextMessageContent) -> bool:
+    mention = message.mention
+    return bool(mention and any(getattr(m, "is_self", False) for m in mention.mentionees or []))
+
+
+def _without_mentions(message: TextMessageContent) -> str:
+    text: str = message.text
+    mentionees = message.mention.mentionees if message.mention else []
+    for mentionee in sorted(mentionees or [], key=lambda m: m.index, reverse=True):
+        text = text[: mentionee.index] + text[mentionee.index + mentionee.length :]
+    return text.strip()
+
+
+def to_messages(replies: Iterable[Reply]) -> list[TextMessage]:
+    """Render replies within LINE's limits: 5 messages, 5,000 characters, 13 quick replies.
+
+    LINE shows quick replies only under the last message, so the last suggestions go there.
+    """
+    replies = list(replies)[:MAX_MESSAGES]
+    suggestions = next((r.quick_replies for r in reversed(replies) if r.quick_replies), ())
+    messages = [TextMessage(text=_cut(reply.text or "…", MAX_TEXT)) for reply in replies]
+    if messages and suggestions:
+        items = [
+            QuickReplyItem(action=MessageAction(label=_cut(q.label, MAX_LABEL), text=_cut(q.text, MAX_ACTION_TEXT)))
+            for q in suggestions[:MAX_QUICK_REPLIES]
+        ]
+        messages[-1].quick_reply = QuickReply(items=items)
+    return messages
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reason(exc: BaseException) -> str:
+    status = getattr(exc, "status", None)
+    return f"HTTP {status}" if status else type(exc).__name__

@@ -1,0 +1,319 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from linebot.v3.webhook import SignatureValidator
+
+from bots.line import retry_key, to_messages
+from bots.server import LINE, create_app
+from bots.settings import load_settings
+from handlers.conversation import Conversation
+from handlers.messages import QuickReply, Reply
+from handlers.responder import Responder
+from tests.fake_line import ACCESS_TOKEN, FakeLine
+
+SECRET = "test-line-channel-secret"
+REPLY = "/v2/bot/message/reply"
+PUSH = "/v2/bot/message/push"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def event(kind: str, event_id: str, source: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": now_ms(),
+        "source": source or {"type": "user", "userId": "U1234567890abcdef"},
+        "webhookEventId": event_id,
+        "deliveryContext": {"isRedelivery": False},
+    }
+    if kind in ("message", "follow", "postback", "join", "memberJoined", "beacon"):
+        base["replyToken"] = f"reply-{event_id}"
+    base.update(fields)
+    return base
+
+
+def text_event(text: str, event_id: str, **fields: Any) -> dict[str, Any]:
+    return event(
+        "message", event_id, message={"type": "text", "id": f"m{event_id}", "text": text, "quoteToken": "q"}, **fields
+    )
+
+
+def body_of(*events: dict[str, Any]) -> bytes:
+    return json.dumps({"destination": "Ubot", "events": list(events)}, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+async def fake_line() -> AsyncIterator[FakeLine]:
+    fake = FakeLine()
+    fake.server = TestServer(fake.app())
+    await fake.server.start_server()
+    yield fake
+    await fake.server.close()
+
+
+@pytest.fixture
+async def bot(fake_line: FakeLine, responder: Responder) -> AsyncIterator[TestClient]:
+    cfg = load_settings(
+        _env_file=None,
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=fake_line.url,
+        LINE_REPLY_TIMEOUT=0.3,
+    )
+    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))) as client:
+        yield client
+
+
+async def post(bot: TestClient, body: bytes, signature: str | None = "sign", **headers: str) -> int:
+    if signature == "sign":
+        signature = sign(body)
+    if signature is not None:
+        headers["X-Line-Signature"] = signature
+    response = await bot.post("/line/webhook", data=body, headers={"Content-Type": "application/json", **headers})
+    return response.status
+
+
+def test_signature_matches_the_sdk_published_vector() -> None:
+    validator = SignatureValidator("channel_secret")
+    assert validator.validate("bodybodybodybody", "/gg9a+LvFevTH1sd7XCQycD7tsWclCsInj7MhBHxN7k=")
+    assert sign(b"bodybodybodybody", "channel_secret") == "/gg9a+LvFevTH1sd7XCQycD7tsWclCsInj7MhBHxN7k="
+
+
+async def test_a_question_is_answered_by_reply_with_quick_replies(bot: TestClient, fake_line: FakeLine) -> None:
+    assert await post(bot, body_of(text_event("入金が反映されない", "e1"))) == 200
+    [call] = await fake_line.wait_for(1)
+    assert call.path == REPLY
+    assert call.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert call.body["replyToken"] == "reply-e1"
+    [message] = call.body["messages"]
+    assert "振込明細" in message["text"]
+    labels = [item["action"]["label"] for item in message["quickReply"]["items"]]
+    assert "受付時間" in labels and "オペレーターと話す" in labels
+    assert all(item["action"]["type"] == "message" for item in message["quickReply"]["items"])
+
+
+async def test_english_gets_english(bot: TestClient, fake_line: FakeLine) -> None:
+    await post(bot, body_of(text_event("I forgot my password", "e2")))
+    [call] = await fake_line.wait_for(1)
+    assert "verification code" in call.body["messages"][0]["text"]
+
+
+async def test_ambiguous_question_offers_did_you_mean(bot: TestClient, fake_line: FakeLine) -> None:
+    await post(bot, body_of(text_event("ログインできない", "e3")))
+    [call] = await fake_line.wait_for(1)
+    message = call.body["messages"][0]
+    assert message["text"].startswith("もしかして")
+    assert "パスワードを忘れた" in [i["action"]["label"] for i in message["quickReply"]["items"]]
+
+
+@pytest.mark.parametrize(
+    ("signature", "body"),
+    [
+        (None, b'{"events": []}'),  # no signature
+        ("AAAA", b'{"events": []}'),  # wrong signature
+        (sign(b"other body"), b'{"events": []}'),  # signature of something else
+        ("sign", b'{"events": [truncated'),  # signed, not JSON
+        ("sign", b'{"no_events": 1}'),  # signed JSON, not a webhook
+        ("sign", b"[1, 2, 3]"),
+        ("sign", b"\xff\xfe\x00 not utf-8"),
+    ],
+)
+async def test_bad_requests_get_400_and_no_calls(
+    bot: TestClient, fake_line: FakeLine, signature: str | None, body: bytes
+) -> None:
+    assert await post(bot, body, signature=signature) == 400
+    assert fake_line.calls == []
+
+
+async def test_oversized_body_gets_413(bot: TestClient, fake_line: FakeLine) -> None:
+    body = body_of(text_event("あ" * 400_000, "big"))
+    assert len(body) > 1024 * 1024
+    assert await post(bot, body) == 413
+    assert fake_line.calls == []
+
+
+async def test_follow_postback_and_media(bot: TestClient, fake_line: FakeLine) -> None:
+    body = body_of(
+        event("follow", "f1", follow={"isUnblocked": False}),
+        event("postback", "p1", postback={"data": "faq:api-usage"}),
+        event(
+            "message",
+            "s1",
+            message={
+                "type": "sticker",
+                "id": "s",
+                "packageId": "1",
+                "stickerId": "1",
+                "stickerResourceType": "STATIC",
+                "quoteToken": "q",
+            },
+        ),
+        event(
+            "message",
+            "i1",
+            message={"type": "image", "id": "i", "contentProvider": {"type": "line"}, "quoteToken": "q"},
+        ),
+        event("message", "l1", message={"type": "location", "id": "l", "latitude": 35.0, "longitude": 139.0}),
+    )
+    assert await post(bot, body) == 200
+    calls = await fake_line.wait_for(5)
+    by_token = {c.body["replyToken"]: c.body["messages"][0]["text"] for c in calls}
+    assert "サポートボット" in by_token["reply-f1"]
+    assert "APIドキュメント" in by_token["reply-p1"]
+    for token in ("reply-s1", "reply-i1", "reply-l1"):
+        assert "文字で" in by_token[token]
+
+
+async def test_every_event_type_replayed_gets_one_reply_per_answerable_event(
+    bot: TestClient, fake_line: FakeLine
+) -> None:
+    silent = [
+        event("unfollow", "x1"),
+        event("join", "x2", source={"type": "group", "groupId": "G1"}),
+        event("leave", "x3", source={"type": "group", "groupId": "G1"}),
+        event("unsend", "x4", unsend={"messageId": "m"}),
+        event("beacon", "x5", beacon={"hwid": "d41d8cd98f", "type": "enter"}),
+        event(
+            "memberJoined",
+            "x6",
+            source={"type": "group", "groupId": "G1"},
+            joined={"members": [{"type": "user", "userId": "U2"}]},
+        ),
+        event(
+            "memberLeft",
+            "x7",
+            source={"type": "group", "groupId": "G1"},
+            left={"members": [{"type": "user", "userId": "U2"}]},
+        ),
+        event("videoPlayComplete", "x8", videoPlayComplete={"trackingId": "t"}),
+        event("accountLink", "x9", link={"result": "ok", "nonce": "n"}),
+        event("somethingNew", "x10", surprise=True),
+        text_event("入金が反映されない", "x11", mode="standby"),
+        text_event("入金が反映されない", "x12", source={"type": "group", "groupId": "G1", "userId": "U3"}),
+        {"type": "message"},  # broken event among good ones
+    ]
+    answered = [text_event("パスワードを忘れた", "a1"), event("follow", "a2", follow={"isUnblocked": True})]
+    assert await post(bot, body_of(*silent, *answered)) == 200
+    calls = await fake_line.wait_for(2)
+    await bot.app[LINE].stop(bot.app)  # waits for the events in flight
+    assert sorted(c.body["replyToken"] for c in fake_line.calls) == ["reply-a1", "reply-a2"]
+    assert len(calls) == 2
+
+
+async def test_group_answers_only_when_mentioned(bot: TestClient, fake_line: FakeLine) -> None:
+    group = {"type": "group", "groupId": "G1", "userId": "U3"}
+    mention = {"mentionees": [{"index": 0, "length": 4, "type": "user", "userId": "Ubot", "isSelf": True}]}
+    mentioned = event(
+        "message",
+        "g1",
+        source=group,
+        message={"type": "text", "id": "m", "text": "@bot 入金が反映されない", "quoteToken": "q", "mention": mention},
+    )
+    other = {"mentionees": [{"index": 0, "length": 4, "type": "user", "userId": "U9", "isSelf": False}]}
+    not_me = event(
+        "message",
+        "g2",
+        source=group,
+        message={"type": "text", "id": "m2", "text": "@bob 入金が反映されない", "quoteToken": "q", "mention": other},
+    )
+    await post(bot, body_of(not_me, mentioned))
+    [call] = await fake_line.wait_for(1)
+    assert call.body["replyToken"] == "reply-g1"
+    assert "振込明細" in call.body["messages"][0]["text"]
+
+
+async def test_redelivered_event_is_answered_once(bot: TestClient, fake_line: FakeLine) -> None:
+    first = text_event("パスワードを忘れた", "same-id")
+    again = {**first, "deliveryContext": {"isRedelivery": True}}
+    assert await post(bot, body_of(first)) == 200
+    assert await post(bot, body_of(again)) == 200
+    await fake_line.wait_for(1)
+    await bot.app[LINE].stop(bot.app)  # waits for the events in flight
+    assert len(fake_line.messages()) == 1
+
+
+async def test_failed_reply_falls_back_to_push_with_a_retry_key(bot: TestClient, fake_line: FakeLine) -> None:
+    fake_line.fail_reply = True
+    await post(bot, body_of(text_event("パスワードを忘れた", "r1")))
+    [call] = await fake_line.wait_for(1)
+    assert call.path == PUSH
+    assert call.body["to"] == "U1234567890abcdef"
+    assert call.headers["X-Line-Retry-Key"] == retry_key("r1")
+    assert "認証コード" in call.body["messages"][0]["text"]
+
+
+async def test_slow_reply_falls_back_to_push(bot: TestClient, fake_line: FakeLine) -> None:
+    fake_line.reply_delay = 1.0
+    await post(bot, body_of(text_event("パスワードを忘れた", "slow")))
+    calls = await fake_line.wait_for(1)
+    assert calls[0].path == PUSH
+
+
+async def test_late_answer_skips_the_expired_reply_token(bot: TestClient, fake_line: FakeLine) -> None:
+    old = text_event("パスワードを忘れた", "old", timestamp=now_ms() - 120_000)
+    await post(bot, body_of(old))
+    [call] = await fake_line.wait_for(1)
+    assert call.path == PUSH
+    assert fake_line.sent(REPLY) == []
+
+
+def test_rendering_respects_line_limits() -> None:
+    long_label = QuickReply("とても長いラベルのクイックリプライボタンです", "x" * 400)
+    replies = [Reply("a" * 6000, tuple([long_label] * 20))] + [Reply(f"r{n}") for n in range(7)]
+    messages = [m.to_dict() for m in to_messages(replies)]
+    assert len(messages) == 5
+    assert len(messages[0]["text"]) == 5000
+    last = messages[-1]
+    items = last["quickReply"]["items"]
+    assert len(items) == 13
+    assert all(len(i["action"]["label"]) <= 20 and len(i["action"]["text"]) <= 300 for i in items)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(str.encode)), signed=st.booleans())
+async def test_fuzzed_bodies_never_get_500(bot: TestClient, body: bytes, signed: bool) -> None:
+    status = await post(bot, body, signature="sign" if signed else "bogus")
+    assert status in (200, 400)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+async def test_content_type_does_not_matter_the_signature_does(
+    bot: TestClient, fake_line: FakeLine, content_type: str
+) -> None:
+    body = body_of(text_event("パスワードを忘れた", f"ct-{content_type}"))
+    assert await post(bot, body, **{"Content-Type": content_type}) == 200
+    await fake_line.wait_for(1)
+
+
+async def test_logs_hold_no_secret_token_signature_or_customer_text(
+    bot: TestClient, fake_line: FakeLine, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    body = body_of(text_event("私の秘密の質問です 入金", "log1"))
+    await post(bot, body)
+    await post(bot, body, signature="Zm9vYmFy")
+    fake_line.fail_reply = True
+    await post(bot, body_of(text_event("私の秘密の質問です 出金", "log2")))
+    await fake_line.wait_for(2)
+    logged = caplog.text
+    for secret in ("秘密の質問", SECRET, ACCESS_TOKEN, sign(body), "Zm9vYmFy"):
+        assert secret not in logged
+    assert "log1" in logged and "signature does not match" in logged
