@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from faq.model import KnowledgeBase
+from handlers.conversation import Conversation
 from handlers.hours import TOKYO, SupportHours
+from handlers.messages import ConversationKey, Incoming, Kind
 from handlers.responder import Responder
 from tests.conftest import SAT_1100, TUE_1030, Converse
 
@@ -131,3 +133,30 @@ async def test_a_closure_without_end_in_sight_still_gets_an_answer(responder: Re
     closed = Responder(responder.matcher, long_closure, responder.rules)
     reply = closed.answer("今電話つながる?", TUE_1030).reply
     assert "公式サイトのお知らせ" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "intent", "faq_id", "snippet"),
+    [
+        ("faq:two-factor-auth", "faq", "two-factor-auth", "二段階認証"),
+        ("faq:two-factor-auth@en", "faq", "two-factor-auth", "two-factor"),
+        ("hours", "hours", None, "電話サポートは現在受付中です"),
+        ("hours@en", "hours", None, "Phone support is open now"),
+        ("handoff", "handoff", None, "担当者"),
+        ("menu", "greeting", None, "サポートボット"),
+        ("faq:no-such-entry", "greeting", None, "サポートボット"),
+        ("", "greeting", None, "サポートボット"),
+    ],
+)
+async def test_actions(responder: Responder, payload: str, intent: str, faq_id: str | None, snippet: str) -> None:
+    conversation = Conversation(responder)
+    key = ConversationKey("test", "c", "u")
+    [reply] = await conversation.handle(Incoming(key, payload, TUE_1030, Kind.ACTION))
+    assert (reply.intent, reply.faq_id) == (intent, faq_id)
+    assert snippet in reply.text
+
+
+@pytest.mark.parametrize(("kind", "snippet"), [(Kind.FOLLOW, "サポートボット"), (Kind.MEDIA, "文字で")])
+async def test_follow_and_media(responder: Responder, kind: Kind, snippet: str) -> None:
+    [reply] = await Conversation(responder).handle(Incoming(ConversationKey("t", "c", "u"), "", TUE_1030, kind))
+    assert snippet in reply.text and reply.quick_replies
