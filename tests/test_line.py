@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +24,7 @@ from bots.settings import load_settings
 from handlers.conversation import Conversation
 from handlers.messages import QuickReply, Reply
 from handlers.responder import Responder
+from tests.conftest import REPO
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 
 SECRET = "test-line-channel-secret"
@@ -317,3 +322,65 @@ async def test_logs_hold_no_secret_token_signature_or_customer_text(
     for secret in ("秘密の質問", SECRET, ACCESS_TOKEN, sign(body), "Zm9vYmFy"):
         assert secret not in logged
     assert "log1" in logged and "signature does not match" in logged
+
+
+async def test_two_processes_pushing_the_same_event_deliver_it_once(fake_line: FakeLine, responder: Responder) -> None:
+    # Reply tokens refused, so both copies push; the retry key makes LINE take only one.
+    fake_line.fail_reply = True
+    cfg = load_settings(
+        _env_file=None,
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=fake_line.url,
+    )
+    body = body_of(text_event("パスワードを忘れた", "dup"))
+    async with (
+        TestClient(TestServer(create_app(cfg, Conversation(responder)))) as one,
+        TestClient(TestServer(create_app(cfg, Conversation(responder)))) as two,
+    ):
+        assert await post(one, body) == 200
+        assert await post(two, body) == 200
+        await one.app[LINE].stop(one.app)
+        await two.app[LINE].stop(two.app)
+    assert len(fake_line.sent(PUSH)) == 1
+
+
+async def test_supportbot_serve_answers_a_signed_webhook(fake_line: FakeLine, unused_tcp_port: int) -> None:
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "LINE_API_BASE_URL": fake_line.url,
+        "PORT": str(unused_tcp_port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bots",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{unused_tcp_port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.get(f"{url}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            body = body_of(text_event("今電話つながる?", "serve-1"))
+            headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
+            async with session.post(f"{url}/line/webhook", data=body, headers=headers) as response:
+                assert response.status == 200
+        [call] = await fake_line.wait_for(1)
+        assert "電話サポートは現在" in call.body["messages"][0]["text"]
+    finally:
+        process.terminate()
+        await process.wait()
