@@ -9,6 +9,7 @@ from aiohttp import web
 from bots.core import build_conversation
 from bots.line import LineChannel
 from bots.settings import Settings
+from bots.slack import SlackChannel
 from handlers.conversation import Conversation
 
 log = logging.getLogger("supportbot")
@@ -16,6 +17,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 CONVERSATION = web.AppKey("conversation", Conversation)
 LINE = web.AppKey("line", LineChannel)
+SLACK = web.AppKey("slack", SlackChannel)
 
 
 def create_app(settings: Settings, conversation: Conversation | None = None) -> web.Application:
@@ -42,6 +44,19 @@ def create_app(settings: Settings, conversation: Conversation | None = None) -> 
         app.router.add_post("/line/webhook", line.webhook)
         app.on_startup.append(line.start)
         app.on_cleanup.append(line.stop)
+    if not settings.missing_for_slack():
+        assert settings.slack_bot_token and settings.slack_signing_secret
+        slack = SlackChannel(
+            conversation,
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_api_base_url,
+            app_token=settings.slack_app_token,
+        )
+        app[SLACK] = slack
+        app.router.add_post("/slack/events", slack.events)
+        app.on_startup.append(slack.start)
+        app.on_cleanup.append(slack.stop)
     for platform, missing in (("LINE", settings.missing_for_line()), ("Slack", settings.missing_for_slack())):
         if missing:
             log.warning("%s channel off: %s not set", platform, ", ".join(missing))

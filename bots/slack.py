@@ -1,0 +1,202 @@
+"""Slack adapter: slack-bolt's AsyncApp mounted on the shared aiohttp server at POST /slack/events.
+
+Staff look up answers (`/faq`), see whether support is open (`/support-hours`), and ask the bot
+by mention or direct message. Every request is acknowledged before the work (Slack allows three
+seconds); a retried event whose event_id was handled is acknowledged and not answered again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack_blocks import ACTION_POST, ACTION_SHOW, answer_blocks, catalogue_blocks, entry_blocks, parse_value
+from handlers import texts
+from handlers.conversation import Conversation
+from handlers.hours import TOKYO
+
+log = logging.getLogger("supportbot.slack")
+
+SEEN_EVENTS = 10_000
+_MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+
+
+class SlackChannel:
+    """The Bolt app, its HTTP route and (optionally) its Socket Mode connection."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        bot_token: str,
+        signing_secret: str,
+        api_base_url: str,
+        app_token: str | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.responder = conversation.responder
+        self._verifier = SignatureVerifier(signing_secret)
+        self._app_token = app_token
+        self._socket: Any = None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        client = AsyncWebClient(token=bot_token, base_url=api_base_url)
+        self.app = AsyncApp(client=client, signing_secret=signing_secret, token=bot_token)
+        self._register()
+
+    async def start(self, _: web.Application) -> None:
+        """Connect over Socket Mode when an app token is configured (aiohttp on_startup)."""
+        if self._app_token:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()
+            log.info("slack socket mode connected")
+
+    async def stop(self, _: web.Application) -> None:
+        """Close the Socket Mode connection (aiohttp on_cleanup)."""
+        if self._socket is not None:
+            await self._socket.close_async()
+
+    async def events(self, request: web.Request) -> web.Response:
+        """POST /slack/events: events, slash commands and interactivity."""
+        raw = await request.read()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        if not self._verifier.is_valid(raw, timestamp, signature):
+            log.warning("slack request refused: bad or stale signature")
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"error": "body is not UTF-8"}, status=400)
+        payload = _payload(body, request.content_type)
+        if payload is None:
+            log.warning("slack request refused: not an event, command or interaction")
+            return web.json_response({"error": "not a Slack event, command or interaction"}, status=400)
+        event_id = payload.get("event_id")
+        if isinstance(event_id, str) and not self._first_delivery(event_id, request.headers.get("X-Slack-Retry-Num")):
+            return web.Response(status=200)
+        try:
+            bolt_response = await self.app.async_dispatch(
+                AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+            )
+        except Exception:
+            log.exception("slack request failed")
+            return web.json_response({"error": "could not process the request"}, status=400)
+        content_type = bolt_response.headers.get("content-type", ["text/plain"])[0].split(";")[0]
+        return web.Response(status=bolt_response.status, body=bolt_response.body, content_type=content_type)
+
+    def _first_delivery(self, event_id: str, retry: str | None) -> bool:
+        if event_id in self._seen:
+            log.info("slack event %s already handled (retry %s)", event_id, retry or "-")
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    def _register(self) -> None:
+        app = self.app
+        app.command("/faq")(self._faq)
+        app.command("/support-hours")(self._support_hours)
+        app.action(re.compile(f"^{ACTION_SHOW}"))(self._show)
+        app.action(ACTION_POST)(self._post)
+        app.event("app_mention")(self._mention)
+        app.event("message")(self._message)
+
+    async def _faq(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        question = (command.get("text") or "").strip()
+        kb = self.responder.matcher.kb
+        if not question:
+            await respond(text="FAQ", blocks=catalogue_blocks(kb), response_type="ephemeral")
+            return
+        answer = self.responder.answer(question, datetime.now(TOKYO), top=5)
+        text, blocks = answer_blocks(answer, kb)
+        await respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    async def _support_hours(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        lang = "en" if (command.get("text") or "").strip().lower() == "en" else "ja"
+        text = texts.hours_text(lang, self.responder.hours, datetime.now(TOKYO))
+        await respond(text=text, response_type="ephemeral")
+
+    async def _show(self, ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        entry_id, lang = parse_value(action.get("value", ""))
+        entry = self.responder.matcher.kb.get(entry_id)
+        if entry is None:
+            await respond(text=f"unknown entry {entry_id}", response_type="ephemeral", replace_original=False)
+            return
+        others = [self.responder.matcher.kb.get(r) for r in entry.related]
+        blocks = entry_blocks(entry, lang, None, [o for o in others if o is not None])
+        await respond(text=entry.answer_in(lang), blocks=blocks, response_type="ephemeral", replace_original=True)
+
+    async def _post(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        entry_id, lang = parse_value(action.get("value", ""))
+        entry = self.responder.matcher.kb.get(entry_id)
+        channel = (body.get("channel") or {}).get("id")
+        if entry is None or not channel:
+            return
+        await self.app.client.chat_postMessage(channel=channel, text=entry.answer_in(lang))
+        await respond(
+            text="投稿しました" if lang == "ja" else "Posted", response_type="ephemeral", replace_original=False
+        )
+
+    async def _mention(self, event: dict[str, Any], say: AsyncSay) -> None:
+        if event.get("bot_id"):
+            return
+        question = _MENTION.sub("", event.get("text") or "").strip()
+        reply = self.responder.answer(question, datetime.now(TOKYO)).reply
+        await say(text=reply.text, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+    async def _message(self, event: dict[str, Any], say: AsyncSay) -> None:
+        # Only direct messages from people: channel chatter, edits and other bots stay unanswered.
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        reply = self.responder.answer(event.get("text") or "", datetime.now(TOKYO)).reply
+        await say(text=reply.text)
+
+
+def _payload(body: str, content_type: str) -> dict[str, Any] | None:
+    """The request's payload if it has the shape Bolt expects (so malformed input is a 400,
+    never an error deep inside a middleware), else None."""
+    as_json = content_type == "application/json" or (
+        content_type != "application/x-www-form-urlencoded" and body.lstrip().startswith("{")
+    )
+    if as_json:
+        data = _json_object(body)
+        if data is None or not isinstance(data.get("type"), str):
+            return None
+        return data if isinstance(data.get("event", {}), dict) else None
+    fields = {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
+    if "payload" in fields:
+        data = _json_object(fields["payload"])
+        if data is None or not isinstance(data.get("type"), str):
+            return None
+        nested_ok = all(isinstance(data.get(key, {}), dict) for key in ("user", "team", "channel", "container"))
+        actions = data.get("actions", [])
+        actions_ok = isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+        return data if nested_ok and actions_ok else None
+    if isinstance(fields.get("command"), str) or "ssl_check" in fields:
+        return fields
+    return None
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,334 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from bots.server import create_app
+from bots.settings import load_settings
+from handlers.conversation import Conversation
+from handlers.responder import Responder
+from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack
+
+SECRET = "test-slack-signing-secret"
+
+# Slack's documented example request (api.slack.com/authentication/verifying-requests-from-slack).
+DOC_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+DOC_TIMESTAMP = "1531420618"
+DOC_BODY = (
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+    "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+    "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+    "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+)
+DOC_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    fake.server = TestServer(fake.app())
+    await fake.server.start_server()
+    yield fake
+    await fake.server.close()
+
+
+@pytest.fixture
+async def bot(fake_slack: FakeSlack, responder: Responder) -> AsyncIterator[TestClient]:
+    cfg = load_settings(
+        _env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=fake_slack.api_url
+    )
+    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))) as client:
+        yield client
+
+
+async def send_form(bot: TestClient, fields: dict[str, str], **headers: str) -> int:
+    body = urlencode(fields)
+    all_headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body), **headers}
+    return (await bot.post("/slack/events", data=body, headers=all_headers)).status
+
+
+async def send_event(bot: TestClient, event: dict[str, Any], event_id: str = "Ev1", **headers: str) -> int:
+    body = json.dumps(
+        {
+            "token": "t",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+            "event": event,
+        }
+    )
+    all_headers = {"Content-Type": "application/json", **signed_headers(body), **headers}
+    return (await bot.post("/slack/events", data=body, headers=all_headers)).status
+
+
+def command(fake: FakeSlack, name: str, text: str) -> dict[str, str]:
+    return {
+        "token": "t",
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "user_name": "staff",
+        "command": name,
+        "text": text,
+        "response_url": fake.response_url(),
+        "trigger_id": "1.2.3",
+    }
+
+
+def action(fake: FakeSlack, action_id: str, value: str) -> dict[str, str]:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "api_app_id": "A1",
+        "channel": {"id": "C1"},
+        "container": {"type": "message"},
+        "trigger_id": "1.2.3",
+        "response_url": fake.response_url(),
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+    return {"payload": json.dumps(payload)}
+
+
+def test_documented_signature_example_verifies() -> None:
+    class Then(Clock):
+        def now(self) -> float:
+            return float(DOC_TIMESTAMP) + 10
+
+    assert SignatureVerifier(DOC_SECRET, clock=Then()).is_valid(DOC_BODY, DOC_TIMESTAMP, DOC_SIGNATURE)
+
+
+async def test_stale_request_is_refused(fake_slack: FakeSlack, responder: Responder) -> None:
+    cfg = load_settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=DOC_SECRET,
+        SLACK_API_BASE_URL=fake_slack.api_url,
+    )
+    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))) as client:
+        headers = {
+            "X-Slack-Request-Timestamp": DOC_TIMESTAMP,
+            "X-Slack-Signature": DOC_SIGNATURE,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        response = await client.post("/slack/events", data=DOC_BODY, headers=headers)
+        assert response.status == 401  # correctly signed, but from 2018
+        old = signed_headers("text=x", timestamp=int(time.time()) - 6 * 60)
+        assert (await client.post("/slack/events", data="text=x", headers=old)).status == 401
+    assert fake_slack.calls == []
+
+
+@pytest.mark.parametrize("signature", ["v0=deadbeef", "", "garbage"])
+async def test_wrong_signature_gets_401_and_no_call(bot: TestClient, fake_slack: FakeSlack, signature: str) -> None:
+    body = urlencode(command(fake_slack, "/faq", "入金"))
+    headers = {
+        **signed_headers(body),
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 401
+    assert fake_slack.calls == []
+
+
+async def test_url_verification_challenge(bot: TestClient) -> None:
+    body = json.dumps(
+        {"token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}
+    )
+    response = await bot.post(
+        "/slack/events", data=body, headers={"Content-Type": "application/json", **signed_headers(body)}
+    )
+    assert response.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in await response.text()
+
+
+async def test_faq_command_gives_an_ephemeral_answer_card(bot: TestClient, fake_slack: FakeSlack) -> None:
+    started = time.monotonic()
+    assert await send_form(bot, command(fake_slack, "/faq", "入金が反映されない")) == 200
+    assert time.monotonic() - started < 3
+    [call] = await fake_slack.wait_for(1)
+    assert call.path == "/response/1"
+    assert call.body["response_type"] == "ephemeral"
+    blocks = json.dumps(call.body["blocks"], ensure_ascii=False)
+    assert "deposit-not-reflected" in blocks and "confidence" in blocks and "振込明細" in blocks
+    buttons = [e for b in call.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons[0]["action_id"] == "faq_post"
+    assert any(b["action_id"].startswith("faq_show") for b in buttons[1:])
+
+
+async def test_faq_command_in_english(bot: TestClient, fake_slack: FakeSlack) -> None:
+    await send_form(bot, command(fake_slack, "/faq", "how do I reset my password"))
+    [call] = await fake_slack.wait_for(1)
+    assert "forgot-password" in json.dumps(call.body["blocks"]) and "verification code" in call.body["text"]
+
+
+async def test_faq_alone_lists_entries_by_category(bot: TestClient, fake_slack: FakeSlack) -> None:
+    await send_form(bot, command(fake_slack, "/faq", ""))
+    [call] = await fake_slack.wait_for(1)
+    listing = json.dumps(call.body["blocks"], ensure_ascii=False)
+    for entry_id in ("account-opening", "api-usage", "support-tips"):
+        assert entry_id in listing
+    assert "*funds*" in listing and "*contact*" in listing
+
+
+async def test_runner_up_button_shows_its_answer(bot: TestClient, fake_slack: FakeSlack) -> None:
+    await send_form(bot, action(fake_slack, "faq_show_0", "api-usage@ja"))
+    [call] = await fake_slack.wait_for(1)
+    assert call.body["replace_original"] is True
+    assert "APIドキュメント" in call.body["text"]
+
+
+async def test_post_button_posts_visibly_into_the_channel(bot: TestClient, fake_slack: FakeSlack) -> None:
+    await send_form(bot, action(fake_slack, "faq_post", "two-factor-auth@en"))
+    calls = await fake_slack.wait_for(2)
+    [post] = [c for c in calls if c.path == "/api/chat.postMessage"]
+    assert post.body["channel"] == "C1"
+    assert "two-factor authentication" in post.body["text"]
+
+
+async def test_support_hours_command(bot: TestClient, fake_slack: FakeSlack) -> None:
+    await send_form(bot, command(fake_slack, "/support-hours", ""))
+    [call] = await fake_slack.wait_for(1)
+    assert "電話サポートは現在" in call.body["text"] and "チャットサポートは現在" in call.body["text"]
+
+
+async def test_mention_is_answered_in_a_thread(bot: TestClient, fake_slack: FakeSlack) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER}> 入金が反映されない",
+        "ts": "111.222",
+        "channel": "C1",
+    }
+    assert await send_event(bot, event) == 200
+    [call] = await fake_slack.wait_for(1)
+    assert call.path == "/api/chat.postMessage"
+    assert call.body["channel"] == "C1" and call.body["thread_ts"] == "111.222"
+    assert "振込明細" in call.body["text"]
+
+
+async def test_direct_message_is_answered_in_the_dm(bot: TestClient, fake_slack: FakeSlack) -> None:
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U1",
+        "text": "2FAを解除したい",
+        "ts": "1.1",
+        "channel": "D1",
+    }
+    await send_event(bot, event)
+    [call] = await fake_slack.wait_for(1)
+    assert call.body["channel"] == "D1" and "thread_ts" not in call.body
+    assert "二段階認証" in call.body["text"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "message", "channel_type": "im", "user": BOT_USER, "text": "入金", "ts": "1.1", "channel": "D1"},
+        {"type": "message", "channel_type": "im", "bot_id": "B9", "text": "入金", "ts": "1.1", "channel": "D1"},
+        {"type": "message", "channel_type": "channel", "user": "U1", "text": "入金", "ts": "1.1", "channel": "C1"},
+        {"type": "message", "channel_type": "im", "subtype": "message_changed", "ts": "1.1", "channel": "D1"},
+        {"type": "app_mention", "bot_id": "B9", "text": f"<@{BOT_USER}> 入金", "ts": "1.1", "channel": "C1"},
+    ],
+)
+async def test_own_and_other_bots_messages_are_not_answered(
+    bot: TestClient, fake_slack: FakeSlack, event: dict[str, Any]
+) -> None:
+    assert await send_event(bot, event) == 200
+    await send_event(
+        bot, {"type": "app_mention", "user": "U1", "text": "hi", "ts": "9.9", "channel": "C9"}, event_id="Ev-marker"
+    )
+    calls = await fake_slack.wait_for(1)
+    assert [c.body["channel"] for c in calls] == ["C9"]
+
+
+async def test_retried_event_is_acknowledged_not_answered_again(bot: TestClient, fake_slack: FakeSlack) -> None:
+    event = {"type": "app_mention", "user": "U1", "text": "パスワードを忘れた", "ts": "5.5", "channel": "C1"}
+    assert await send_event(bot, event, event_id="EvSame") == 200
+    await fake_slack.wait_for(1)
+    assert (
+        await send_event(
+            bot, event, event_id="EvSame", **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        )
+        == 200
+    )
+    await send_event(
+        bot, {"type": "app_mention", "user": "U1", "text": "hi", "ts": "9.9", "channel": "C9"}, event_id="Ev-marker"
+    )
+    calls = await fake_slack.wait_for(2)
+    assert [c.body["channel"] for c in calls] == ["C1", "C9"]
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.text(max_size=300),
+        st.just("payload=%7Bnot json"),
+        st.just('{"type": "event_callback", "event": 5}'),
+        st.just("payload=" + json.dumps({"type": "block_actions", "actions": "x"})),
+        st.just("command=%2Ffaq"),
+    ),
+    content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain"]),
+)
+async def test_malformed_payloads_never_get_500(bot: TestClient, body: str, content_type: str) -> None:
+    headers = {"Content-Type": content_type, **signed_headers(body)}
+    response = await bot.post("/slack/events", data=body.encode(), headers=headers)
+    assert response.status < 500
+
+
+async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, responder: Responder) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER}> 入金が反映されない",
+        "ts": "7.7",
+        "channel": "C7",
+    }
+    fake_slack.envelopes.append(
+        {
+            "envelope_id": "env-1",
+            "type": "events_api",
+            "accepts_response_payload": False,
+            "payload": {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event_id": "EvSock",
+                "event_time": int(time.time()),
+                "event": event,
+                "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+            },
+        }
+    )
+    cfg = load_settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=fake_slack.api_url,
+        SLACK_APP_TOKEN=APP_TOKEN,
+    )
+    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))):
+        calls = await fake_slack.wait_for(2)
+    assert {"envelope_id": "env-1"} in [c.body for c in calls if c.path == "/socket/ack"]
+    [post] = [c for c in calls if c.path == "/api/chat.postMessage"]
+    assert post.body["channel"] == "C7" and post.body["thread_ts"] == "7.7" and "振込明細" in post.body["text"]
