@@ -1,0 +1,368 @@
+"""Durable state behind one async interface: handoffs, their transcripts, and per-conversation state.
+
+One SQLAlchemy 2 (async) code path serves SQLite through aiosqlite (the default, one process)
+and PostgreSQL through asyncpg (several processes). Every state change is a single conditional
+UPDATE, so two processes racing on one handoff cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from handlers.messages import ConversationKey
+
+log = logging.getLogger("supportbot.storage")
+
+SCHEMA_VERSION = 1
+_SCHEMA_LOCK = 7_310_051  # pg_advisory_xact_lock key: one process creates or upgrades at a time
+HISTORY_LINES = 6
+
+
+class State(StrEnum):
+    """Where a handoff stands."""
+
+    QUEUED = "queued"  # left while chat support was closed; staff pick it up when they open
+    WAITING = "waiting"  # chat open, no one has claimed it yet
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # nobody claimed it in time
+
+
+ACTIVE = (State.WAITING, State.CLAIMED)
+OPEN = (State.QUEUED, State.WAITING, State.CLAIMED)
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """One customer's request for a person."""
+
+    id: int
+    key: ConversationKey
+    state: State
+    lang: str
+    customer_name: str
+    created_at: datetime
+    claimed_by: str | None = None
+    staff_channel: str | None = None
+    staff_thread: str | None = None
+    rating: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a handoff's transcript (already masked)."""
+
+    at: datetime
+    author: str  # customer, bot, staff, note
+    text: str
+
+
+@dataclass(slots=True)
+class ConversationState:
+    """What the bot remembers of a conversation between messages."""
+
+    fallbacks: int = 0
+    pending: str | None = None  # what the bot is waiting for: "rating:<id>", "message"
+    history: list[tuple[str, str]] = field(default_factory=list)  # (author, masked text)
+
+    def remember(self, author: str, text: str) -> None:
+        """Keep the last few lines for the staff's handoff card."""
+        self.history = [*self.history, (author, text)][-HISTORY_LINES:]
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("channel_id", String(128), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", Float),
+    Column("finished_at", Float),
+    Column("staff_channel", String(64)),
+    Column("staff_thread", String(64)),
+    Column("rating", Integer),
+    Index("ix_handoffs_customer", "platform", "channel_id", "user_id", "state"),
+    Index("ix_handoffs_thread", "staff_channel", "staff_thread", unique=True),
+)
+
+transcript_lines = Table(
+    "transcript_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("handoff_id", Integer, ForeignKey("handoffs.id"), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("author", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("channel_id", String(128), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("fallbacks", Integer, nullable=False, default=0),
+    Column("pending", String(64)),
+    Column("history", Text, nullable=False, default="[]"),
+    Column("updated_at", Float, nullable=False),
+)
+
+
+def async_url(url: str) -> str:
+    """The driver form of a database URL: sqlite:// -> sqlite+aiosqlite://, postgres(ql):// -> +asyncpg."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("a database URL looks like sqlite:///path or postgresql://host/db")
+    driver = {"sqlite": "sqlite+aiosqlite", "postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg"}
+    return f"{driver.get(scheme, scheme)}://{rest}"
+
+
+def _ts(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _dt(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+class Storage:
+    """The one storage interface; SQLite and PostgreSQL behind the same SQLAlchemy code."""
+
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
+
+    async def init(self) -> None:
+        """Create or upgrade the schema; safe when several processes start at once."""
+        for attempt in range(3):
+            try:
+                async with self.engine.begin() as connection:
+                    if self.engine.dialect.name == "postgresql":
+                        await connection.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
+                    await connection.run_sync(metadata.create_all, checkfirst=True)
+                    found = (await connection.execute(select(schema_version.c.version))).scalar()
+                    if found is None:
+                        await connection.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+                    elif found > SCHEMA_VERSION:
+                        raise RuntimeError(f"database schema {found} is newer than this code ({SCHEMA_VERSION})")
+                return
+            except (OperationalError, ProgrammingError, IntegrityError) as exc:
+                # SQLite has no advisory lock: a process that lost the race to create a table retries.
+                if attempt == 2 or ("exist" not in str(exc).lower() and "unique" not in str(exc).lower()):
+                    raise
+                log.info("schema created by another process; checking again")
+
+    async def close(self) -> None:
+        """Release the connection pool."""
+        await self.engine.dispose()
+
+    # -- handoffs -------------------------------------------------------------------------
+
+    async def create_handoff(
+        self, key: ConversationKey, state: State, lang: str, customer_name: str, now: datetime
+    ) -> Handoff:
+        """Open a new handoff for a customer."""
+        values = {
+            "platform": key.platform,
+            "channel_id": key.channel_id,
+            "user_id": key.user_id,
+            "state": state.value,
+            "lang": lang,
+            "customer_name": customer_name[:200],
+            "created_at": _ts(now),
+        }
+        async with self.engine.begin() as connection:
+            result = await connection.execute(insert(handoffs).values(**values).returning(handoffs.c.id))
+            handoff_id = result.scalar_one()
+        return Handoff(handoff_id, key, state, lang, customer_name[:200], now)
+
+    async def active_handoff(self, key: ConversationKey) -> Handoff | None:
+        """The customer's handoff that staff are (or will be) answering, if any."""
+        return await self._one(
+            and_(
+                handoffs.c.platform == key.platform,
+                handoffs.c.channel_id == key.channel_id,
+                handoffs.c.user_id == key.user_id,
+                handoffs.c.state.in_([s.value for s in ACTIVE]),
+            )
+        )
+
+    async def get(self, handoff_id: int) -> Handoff | None:
+        """One handoff by id."""
+        return await self._one(handoffs.c.id == handoff_id)
+
+    async def by_thread(self, channel: str, thread: str) -> Handoff | None:
+        """The handoff whose staff thread this is."""
+        return await self._one(and_(handoffs.c.staff_channel == channel, handoffs.c.staff_thread == thread))
+
+    async def set_thread(self, handoff_id: int, channel: str, thread: str) -> None:
+        """Link a handoff to the staff thread its card started."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(handoffs).where(handoffs.c.id == handoff_id).values(staff_channel=channel, staff_thread=thread)
+            )
+
+    async def claim(self, handoff_id: int, staff: str, now: datetime) -> Handoff | None:
+        """Record who takes a handoff; None if it is no longer open or someone else has it."""
+        return await self._transition(
+            handoff_id,
+            handoffs.c.state.in_([State.QUEUED.value, State.WAITING.value]),
+            {"state": State.CLAIMED.value, "claimed_by": staff, "claimed_at": _ts(now)},
+        )
+
+    async def finish(self, handoff_id: int, state: State, now: datetime) -> Handoff | None:
+        """Resolve, cancel or expire an open handoff; None if it was already finished."""
+        return await self._transition(
+            handoff_id, handoffs.c.state.in_([s.value for s in OPEN]), {"state": state.value, "finished_at": _ts(now)}
+        )
+
+    async def rate(self, handoff_id: int, rating: int) -> None:
+        """Store the customer's 1-5 rating of a finished handoff."""
+        async with self.engine.begin() as connection:
+            await connection.execute(update(handoffs).where(handoffs.c.id == handoff_id).values(rating=rating))
+
+    async def open_handoffs(self) -> list[Handoff]:
+        """Queued, waiting and claimed handoffs, oldest first."""
+        query = select(handoffs).where(handoffs.c.state.in_([s.value for s in OPEN])).order_by(handoffs.c.created_at)
+        async with self.engine.connect() as connection:
+            return [_handoff(row) for row in (await connection.execute(query)).mappings()]
+
+    async def expire_unclaimed(self, created_before: datetime, now: datetime) -> list[Handoff]:
+        """Mark waiting handoffs nobody claimed as expired and return them (each to one caller only)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(handoffs)
+                .where(and_(handoffs.c.state == State.WAITING.value, handoffs.c.created_at < _ts(created_before)))
+                .values(state=State.EXPIRED.value, finished_at=_ts(now))
+                .returning(*handoffs.c)
+            )
+            return [_handoff(row) for row in result.mappings()]
+
+    async def add_line(self, handoff_id: int, author: str, line: str, now: datetime) -> None:
+        """Append a (masked) line to a handoff's transcript."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                insert(transcript_lines).values(handoff_id=handoff_id, at=_ts(now), author=author, text=line)
+            )
+
+    async def transcript(self, handoff_id: int) -> list[Line]:
+        """A handoff's transcript in order."""
+        query = (
+            select(transcript_lines).where(transcript_lines.c.handoff_id == handoff_id).order_by(transcript_lines.c.id)
+        )
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings()
+            return [Line(_dt(row["at"]), row["author"], row["text"]) for row in rows]
+
+    # -- conversation state ---------------------------------------------------------------
+
+    async def load_state(self, key: ConversationKey) -> ConversationState:
+        """What the bot remembers of this conversation (empty when new)."""
+        query = select(conversations).where(
+            and_(
+                conversations.c.platform == key.platform,
+                conversations.c.channel_id == key.channel_id,
+                conversations.c.user_id == key.user_id,
+            )
+        )
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        if row is None:
+            return ConversationState()
+        history = [(str(a), str(t)) for a, t in json.loads(row["history"])]
+        return ConversationState(row["fallbacks"], row["pending"], history)
+
+    async def save_state(self, key: ConversationKey, state: ConversationState, now: datetime) -> None:
+        """Remember this conversation's state."""
+        values = {
+            "fallbacks": state.fallbacks,
+            "pending": state.pending,
+            "history": json.dumps(state.history, ensure_ascii=False),
+            "updated_at": _ts(now),
+        }
+        where = and_(
+            conversations.c.platform == key.platform,
+            conversations.c.channel_id == key.channel_id,
+            conversations.c.user_id == key.user_id,
+        )
+        async with self.engine.begin() as connection:
+            result = await connection.execute(update(conversations).where(where).values(**values))
+            if result.rowcount == 0:
+                try:
+                    async with connection.begin_nested():
+                        await connection.execute(
+                            insert(conversations).values(
+                                platform=key.platform, channel_id=key.channel_id, user_id=key.user_id, **values
+                            )
+                        )
+                except IntegrityError:  # another process inserted it first
+                    await connection.execute(update(conversations).where(where).values(**values))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _one(self, condition: object) -> Handoff | None:
+        query = select(handoffs).where(condition).order_by(handoffs.c.id.desc()).limit(1)  # type: ignore[arg-type]
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return _handoff(row) if row else None
+
+    async def _transition(self, handoff_id: int, allowed: object, values: dict[str, object]) -> Handoff | None:
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(handoffs)
+                .where(and_(handoffs.c.id == handoff_id, allowed))  # type: ignore[arg-type]
+                .values(**values)
+                .returning(*handoffs.c)
+            )
+            row = result.mappings().first()
+        return _handoff(row) if row else None
+
+
+def _handoff(row: object) -> Handoff:
+    data = dict(row)  # type: ignore[call-overload]
+    return Handoff(
+        id=data["id"],
+        key=ConversationKey(data["platform"], data["channel_id"], data["user_id"]),
+        state=State(data["state"]),
+        lang=data["lang"],
+        customer_name=data["customer_name"],
+        created_at=_dt(data["created_at"]),
+        claimed_by=data["claimed_by"],
+        staff_channel=data["staff_channel"],
+        staff_thread=data["staff_thread"],
+        rating=data["rating"],
+    )

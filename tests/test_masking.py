@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from handlers.masking import MASK, mask
+
+SECRET_CASES = [
+    ("パスワードは Abc!2345 です", "Abc!2345"),
+    ("my password is hunter22", "hunter22"),
+    ("PW: qwerty99", "qwerty99"),
+    ("認証コード 123456", "123456"),
+    ("コードは482913です", "482913"),
+    ("届いた番号 739102 を入れても駄目", "739102"),
+    ("APIキー: Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dF", "Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dF"),
+    ("secret=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+    ("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBk\n-----END EC PRIVATE KEY-----", "MHcCAQEEIBk"),
+    ("秘密鍵 0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", "4c0883a69102937d"),
+    (
+        "シードフレーズは abandon ability able about above absent absorb abstract absurd abuse access accident です",
+        "abandon ability",
+    ),
+    ("カード番号 4111 1111 1111 1111 です", "4111 1111 1111 1111"),
+    ("カード 4111-1111-1111-1111", "4111-1111-1111-1111"),
+    ("マイナンバー 1234 5678 9012", "1234 5678 9012"),
+    ("ＰＡＳＳＷＯＲＤ：ｈｕｎｔｅｒ２２", "hunter22"),  # full-width letters
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), SECRET_CASES)
+def test_secrets_are_masked(text: str, secret: str) -> None:
+    masked = mask(text)
+    assert masked.hidden
+    assert secret not in masked.text
+    assert MASK in masked.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "パスワードを忘れました",
+        "パスワードは忘れました",
+        "入金が反映されない",
+        "100000円を振り込みました",
+        "2026年11月24日に30000円入金",
+        "二段階認証のコードが届かない",
+        "I forgot my password",
+    ],
+)
+def test_ordinary_messages_pass_unchanged(text: str) -> None:
+    masked = mask(text)
+    assert not masked.hidden
+    assert masked.text == text

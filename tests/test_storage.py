@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from handlers.messages import ConversationKey
+from handlers.storage import ConversationState, State, Storage, async_url, metadata
+
+NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+ALICE = ConversationKey("line", "U-alice", "U-alice")
+BOB = ConversationKey("line", "U-bob", "U-bob")
+
+BACKENDS = ["sqlite"]
+if os.environ.get("TEST_DATABASE_URL"):
+    BACKENDS.append("postgresql")
+
+
+def backend_url(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return os.environ["TEST_DATABASE_URL"]
+
+
+async def fresh(url: str) -> Storage:
+    storage = Storage(url)
+    if storage.engine.dialect.name == "postgresql":
+        async with storage.engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+    await storage.init()
+    return storage
+
+
+@pytest.fixture(params=BACKENDS)
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    store = await fresh(backend_url(request.param, tmp_path))
+    yield store
+    await store.close()
+
+
+def test_postgres_contract_runs_when_configured() -> None:
+    # CI sets TEST_DATABASE_URL; a developer without PostgreSQL sees this line skip, not vanish.
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL not set: storage contract ran on SQLite only")
+    assert "postgresql" in BACKENDS
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+    ],
+)
+def test_database_url_spellings(url: str, driver: str) -> None:
+    assert async_url(url) == driver
+
+
+async def test_handoff_lifecycle(storage: Storage) -> None:
+    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    assert (await storage.active_handoff(ALICE)) == handoff
+    assert await storage.active_handoff(BOB) is None
+    await storage.set_thread(handoff.id, "C-staff", "171.001")
+    linked = await storage.by_thread("C-staff", "171.001")
+    assert linked is not None and linked.id == handoff.id
+    claimed = await storage.claim(handoff.id, "U-staff-1", NOW)
+    assert claimed is not None and claimed.state is State.CLAIMED and claimed.claimed_by == "U-staff-1"
+    assert await storage.claim(handoff.id, "U-staff-2", NOW) is None  # already someone's
+    resolved = await storage.finish(handoff.id, State.RESOLVED, NOW)
+    assert resolved is not None and resolved.state is State.RESOLVED
+    assert await storage.finish(handoff.id, State.CANCELLED, NOW) is None
+    assert await storage.active_handoff(ALICE) is None
+    await storage.rate(handoff.id, 5)
+    rated = await storage.get(handoff.id)
+    assert rated is not None and rated.rating == 5
+
+
+async def test_transcript_keeps_order_and_authors(storage: Storage) -> None:
+    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    for n, author in enumerate(["customer", "staff", "note", "customer"]):
+        await storage.add_line(handoff.id, author, f"line {n} 入金", NOW + timedelta(seconds=n))
+    lines = await storage.transcript(handoff.id)
+    assert [(line.author, line.text) for line in lines] == [
+        ("customer", "line 0 入金"),
+        ("staff", "line 1 入金"),
+        ("note", "line 2 入金"),
+        ("customer", "line 3 入金"),
+    ]
+    assert lines[1].at == NOW + timedelta(seconds=1)
+
+
+async def test_open_handoffs_and_expiry(storage: Storage) -> None:
+    old = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW - timedelta(minutes=30))
+    queued = await storage.create_handoff(BOB, State.QUEUED, "en", "Bob", NOW - timedelta(hours=3))
+    assert [h.id for h in await storage.open_handoffs()] == [queued.id, old.id]
+    expired = await storage.expire_unclaimed(NOW - timedelta(minutes=10), NOW)
+    assert [h.id for h in expired] == [old.id]
+    assert await storage.expire_unclaimed(NOW - timedelta(minutes=10), NOW) == []  # only once
+    assert [h.id for h in await storage.open_handoffs()] == [queued.id]  # queued ones wait for staff
+
+
+async def test_racing_claims_have_one_winner(storage: Storage) -> None:
+    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    results = await asyncio.gather(*(storage.claim(handoff.id, f"U{n}", NOW) for n in range(8)))
+    assert len([r for r in results if r is not None]) == 1
+
+
+async def test_conversation_state_round_trip(storage: Storage) -> None:
+    assert await storage.load_state(ALICE) == ConversationState()
+    state = ConversationState(fallbacks=2, pending="rating:7")
+    for n in range(10):
+        state.remember("customer", f"msg {n}")
+    await storage.save_state(ALICE, state, NOW)
+    await storage.save_state(ALICE, state, NOW)  # an update, not a second row
+    loaded = await storage.load_state(ALICE)
+    assert loaded.fallbacks == 2 and loaded.pending == "rating:7"
+    assert loaded.history[-1] == ("customer", "msg 9") and len(loaded.history) == 6
+    assert await storage.load_state(BOB) == ConversationState()
+
+
+async def test_state_survives_a_new_storage_object(storage: Storage) -> None:
+    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    await storage.set_thread(handoff.id, "C", "1.1")
+    again = Storage(storage.url)
+    await again.init()  # init on an existing schema is harmless
+    try:
+        found = await again.by_thread("C", "1.1")
+        assert found is not None and found.key == ALICE
+    finally:
+        await again.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_many_processes_creating_the_schema_at_once(backend: str, tmp_path: Path) -> None:
+    url = backend_url(backend, tmp_path)
+    if backend == "postgresql":
+        await (await fresh(url)).close()
+        cleaner = Storage(url)
+        async with cleaner.engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+        await cleaner.close()
+    stores = [Storage(url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(store.init() for store in stores))
+        handoff = await stores[0].create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+        assert (await stores[3].get(handoff.id)) == handoff
+    finally:
+        for store in stores:
+            await store.close()
