@@ -90,10 +90,14 @@ class LineChannel:
         self._client = AsyncApiClient(self._configuration)
         self._api = AsyncMessagingApi(self._client)
 
+    async def drain(self) -> None:
+        """Wait until every accepted event has been answered."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self, _: web.Application) -> None:
         """Finish the events in flight, then close the client (aiohttp on_cleanup)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.drain()
         if self._client is not None:
             client, self._client = self._client, None
             await client.close()
@@ -190,6 +194,24 @@ class LineChannel:
                 log.info("line event %s push already accepted", event_id)
             else:
                 log.error("line event %s push failed (%s)", event_id, _reason(exc))
+
+    async def push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
+        """CustomerLine: push replies (a staff answer, a rating request) with a stable retry key."""
+        assert self._api is not None
+        try:
+            await self._api.push_message(
+                PushMessageRequest(to=key.channel_id, messages=to_messages(replies)),
+                x_line_retry_key=retry_key(retry_id),
+            )
+        except ApiException as exc:
+            if exc.status != 409:  # 409: that retry key was delivered already
+                raise
+
+    async def display_name(self, key: ConversationKey) -> str:
+        """CustomerLine: the customer's LINE display name."""
+        assert self._api is not None
+        profile = await self._api.get_profile(key.user_id)
+        return str(profile.display_name)
 
 
 def retry_key(event_id: str) -> str:

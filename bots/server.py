@@ -1,36 +1,49 @@
-"""The aiohttp application that serves every webhook on one port."""
+"""The aiohttp application that serves every webhook on one port (the composition root)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bots.core import build_conversation
+from bots.core import build_responder
 from bots.line import LineChannel
 from bots.settings import Settings
 from bots.slack import SlackChannel
 from handlers.conversation import Conversation
+from handlers.handoff import CustomerLine, HandoffService
+from handlers.hours import TOKYO
+from handlers.responder import Responder
+from handlers.storage import Storage
 
 log = logging.getLogger("supportbot")
 MAX_BODY_BYTES = 1024 * 1024
+SWEEP_SECONDS = 30.0
 
 CONVERSATION = web.AppKey("conversation", Conversation)
 LINE = web.AppKey("line", LineChannel)
 SLACK = web.AppKey("slack", SlackChannel)
+HANDOFFS = web.AppKey("handoffs", HandoffService)
 
 
-def create_app(settings: Settings, conversation: Conversation | None = None) -> web.Application:
+def create_app(settings: Settings, responder: Responder | None = None) -> web.Application:
     """Build the application; channels without credentials are switched off with one log line."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    conversation = conversation or build_conversation(settings)
+    responder = responder or build_responder(settings)
+    conversation = Conversation(responder)
     app[CONVERSATION] = conversation
-    version = conversation.responder.matcher.kb.version
+    version = responder.matcher.kb.version
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "knowledge_version": version})
 
     app.router.add_get("/healthz", healthz)
+    customers: dict[str, CustomerLine] = {}
+    line = slack = None
     if not settings.missing_for_line():
         assert settings.line_channel_secret and settings.line_channel_access_token
         line = LineChannel(
@@ -41,9 +54,8 @@ def create_app(settings: Settings, conversation: Conversation | None = None) -> 
             reply_timeout=settings.line_reply_timeout,
         )
         app[LINE] = line
+        customers["line"] = line
         app.router.add_post("/line/webhook", line.webhook)
-        app.on_startup.append(line.start)
-        app.on_cleanup.append(line.stop)
     if not settings.missing_for_slack():
         assert settings.slack_bot_token and settings.slack_signing_secret
         slack = SlackChannel(
@@ -52,15 +64,52 @@ def create_app(settings: Settings, conversation: Conversation | None = None) -> 
             settings.slack_signing_secret,
             settings.slack_api_base_url,
             app_token=settings.slack_app_token,
+            handoff_channel=settings.slack_handoff_channel,
         )
         app[SLACK] = slack
         app.router.add_post("/slack/events", slack.events)
-        app.on_startup.append(slack.start)
-        app.on_cleanup.append(slack.stop)
     for platform, missing in (("LINE", settings.missing_for_line()), ("Slack", settings.missing_for_slack())):
         if missing:
             log.warning("%s channel off: %s not set", platform, ", ".join(missing))
+
+    if slack is not None and settings.slack_handoff_channel:
+        storage = Storage(settings.database_url)
+        handoffs = HandoffService(
+            storage, responder.hours, slack, customers, timedelta(minutes=settings.handoff_claim_timeout)
+        )
+        conversation.handoffs = slack.handoffs = app[HANDOFFS] = handoffs
+        app.cleanup_ctx.append(_storage_context(storage, handoffs))
+    else:
+        log.warning("handoff off: needs the Slack channel and SLACK_HANDOFF_CHANNEL")
+    # Start order: storage first (cleanup_ctx), then the channels; stop in reverse.
+    for channel in (line, slack):
+        if channel is not None:
+            app.on_startup.append(channel.start)
+            app.on_cleanup.append(channel.stop)
     return app
+
+
+def _storage_context(storage: Storage, handoffs: HandoffService):  # type: ignore[no-untyped-def]
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        await storage.init()
+        sweeper = asyncio.create_task(_sweep(handoffs))
+        yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await storage.close()
+
+    return context
+
+
+async def _sweep(handoffs: HandoffService) -> None:
+    """Tell customers whose handoff nobody claimed in time (each handoff once, across processes)."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await handoffs.expire(datetime.now(TOKYO))
+        except Exception:
+            log.exception("handoff sweep failed")
 
 
 def serve(settings: Settings, host: str, port: int | None) -> int:

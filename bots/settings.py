@@ -45,6 +45,7 @@ class Settings(KnowledgeSettings):
     slack_api_base_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_BASE_URL")
     slack_handoff_channel: str | None = Field(default=None, alias="SLACK_HANDOFF_CHANNEL")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    handoff_claim_timeout: float = Field(default=10.0, alias="HANDOFF_CLAIM_TIMEOUT", gt=0)
     database_url: str = Field(default="sqlite:///supportbot.db", alias="DATABASE_URL")
     port: int = Field(default=8080, alias="PORT", ge=1, le=65535)
     support_closed_dates: Annotated[tuple[date, ...], NoDecode] = Field(default=(), alias="SUPPORT_CLOSED_DATES")

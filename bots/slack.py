@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -21,14 +22,29 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack_blocks import ACTION_POST, ACTION_SHOW, answer_blocks, catalogue_blocks, entry_blocks, parse_value
+from bots.slack_blocks import (
+    ACTION_CLAIM,
+    ACTION_POST,
+    ACTION_RESOLVE,
+    ACTION_SHOW,
+    AUTHOR_LABELS,
+    answer_blocks,
+    catalogue_blocks,
+    entry_blocks,
+    handoff_card,
+    handoff_list,
+    parse_value,
+)
 from handlers import texts
 from handlers.conversation import Conversation
+from handlers.handoff import Card, HandoffService
 from handlers.hours import TOKYO
+from handlers.storage import Handoff
 
 log = logging.getLogger("supportbot.slack")
 
 SEEN_EVENTS = 10_000
+MEMBERS_TTL = 60.0
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
@@ -42,9 +58,13 @@ class SlackChannel:
         signing_secret: str,
         api_base_url: str,
         app_token: str | None = None,
+        handoff_channel: str | None = None,
     ) -> None:
         self.conversation = conversation
         self.responder = conversation.responder
+        self.handoff_channel = handoff_channel
+        self.handoffs: HandoffService | None = None  # set by the composition root once built
+        self._members: tuple[float, frozenset[str]] = (0.0, frozenset())
         self._verifier = SignatureVerifier(signing_secret)
         self._app_token = app_token
         self._socket: Any = None
@@ -113,6 +133,9 @@ class SlackChannel:
         app.action(ACTION_POST)(self._post)
         app.event("app_mention")(self._mention)
         app.event("message")(self._message)
+        app.command("/handoffs")(self._list_handoffs)
+        app.action(ACTION_CLAIM)(self._claim)
+        app.action(ACTION_RESOLVE)(self._resolve)
 
     async def _faq(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -162,11 +185,113 @@ class SlackChannel:
         await say(text=reply.text, thread_ts=event.get("thread_ts") or event.get("ts"))
 
     async def _message(self, event: dict[str, Any], say: AsyncSay) -> None:
-        # Only direct messages from people: channel chatter, edits and other bots stay unanswered.
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+        if event.get("bot_id") or event.get("subtype"):
+            return  # other bots, edits, joins: never answered
+        thread = event.get("thread_ts")
+        if self._is_handoff_channel(event.get("channel")) and thread and thread != event.get("ts"):
+            await self._staff_line(event, thread)
+            return
+        # Otherwise only direct messages from people; channel chatter stays unanswered.
+        if event.get("channel_type") != "im":
             return
         reply = self.responder.answer(event.get("text") or "", datetime.now(TOKYO)).reply
         await say(text=reply.text)
+
+    # -- the staff desk (handoffs) ---------------------------------------------------------
+
+    def _is_handoff_channel(self, channel: object) -> bool:
+        return bool(self.handoff_channel) and channel == self.handoff_channel
+
+    async def _is_member(self, user: str) -> bool:
+        """Only members of the handoff channel may claim, resolve or reply (cached a minute)."""
+        if not self.handoff_channel:
+            return False
+        fetched, members = self._members
+        if time.monotonic() - fetched > MEMBERS_TTL:
+            response = await self.app.client.conversations_members(channel=self.handoff_channel, limit=1000)
+            members = frozenset(response.get("members") or [])
+            self._members = (time.monotonic(), members)
+        return user in members
+
+    async def _staff_line(self, event: dict[str, Any], thread: str) -> None:
+        user = event.get("user") or ""
+        if self.handoffs is None or not await self._is_member(user):
+            log.info("slack thread line ignored: not a handoff member")
+            return
+        await self.handoffs.from_staff(
+            event["channel"], thread, user, event.get("text") or "", event.get("ts") or "", datetime.now(TOKYO)
+        )
+
+    async def _claim(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await self._staff_action(body, action, respond, claim=True)
+
+    async def _resolve(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        await self._staff_action(body, action, respond, claim=False)
+
+    async def _staff_action(
+        self, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, claim: bool
+    ) -> None:
+        user = (body.get("user") or {}).get("id") or ""
+        if self.handoffs is None or not await self._is_member(user):
+            await respond(
+                text="ハンドオフチャンネルのメンバーだけが操作できます。",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        try:
+            handoff_id = int(action.get("value") or "")
+        except ValueError:
+            return
+        now = datetime.now(TOKYO)
+        done = await (self.handoffs.claim(handoff_id, user, now) if claim else self.handoffs.resolve(handoff_id, now))
+        if done is None:
+            await respond(
+                text="このハンドオフはすでに対応済みか、ほかの担当者が担当しています。",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+    async def _list_handoffs(self, ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        if self.handoffs is None:
+            await respond(
+                text="ハンドオフは設定されていません(DATABASE_URL と SLACK_HANDOFF_CHANNEL)。",
+                response_type="ephemeral",
+            )
+            return
+        now = datetime.now(TOKYO)
+        await respond(text=handoff_list(await self.handoffs.storage.open_handoffs(), now), response_type="ephemeral")
+
+    async def open_card(self, card: Card) -> tuple[str, str] | None:
+        """StaffDesk: post a handoff card in the handoff channel; its thread carries the conversation."""
+        if not self.handoff_channel:
+            return None
+        text, blocks = handoff_card(card)
+        response = await self.app.client.chat_postMessage(channel=self.handoff_channel, text=text, blocks=blocks)
+        return str(response["channel"]), str(response["ts"])
+
+    async def post_in_thread(self, handoff: Handoff, author: str, text: str) -> None:
+        """StaffDesk: one (masked) line of the customer in the handoff's thread."""
+        if handoff.staff_channel and handoff.staff_thread:
+            label = AUTHOR_LABELS.get(author, author)
+            await self.app.client.chat_postMessage(
+                channel=handoff.staff_channel, thread_ts=handoff.staff_thread, text=f"*{label}*: {text}"
+            )
+
+    async def mark(self, handoff: Handoff, status: str) -> None:
+        """StaffDesk: say in the thread what happened to the handoff."""
+        notes = {
+            "claimed": f"担当: <@{handoff.claimed_by}>",
+            "resolved": "✅ 解決済み。お客様に評価をお願いしました。",
+            "customer_ended": "お客様が会話を終了しました。",
+            "expired": "⌛ 時間内に担当者がつかなかったため、お客様にお問い合わせフォームをご案内しました。",
+        }
+        await self.post_in_thread(handoff, "bot", notes.get(status, status))
 
 
 def _payload(body: str, content_type: str) -> dict[str, Any] | None:

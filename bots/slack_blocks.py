@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from faq.model import Entry, KnowledgeBase
+from handlers.handoff import Card
+from handlers.hours import TOKYO
 from handlers.responder import Answer
+from handlers.storage import Handoff, State
 
 Block = dict[str, Any]
 
@@ -109,3 +113,48 @@ def catalogue_blocks(kb: KnowledgeBase, lang: str = "ja") -> list[Block]:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+AUTHOR_LABELS = {"customer": "お客様", "bot": "ボット", "staff": "担当者", "note": "メモ"}
+ACTION_CLAIM = "handoff_claim"
+ACTION_RESOLVE = "handoff_resolve"
+
+
+def handoff_card(card: Card) -> tuple[str, list[Block]]:
+    """The card a handoff starts in the staff channel, with 担当する / 解決済み buttons."""
+    handoff = card.handoff
+    queued = handoff.state is State.QUEUED
+    title = f"{'📨 時間外メッセージ' if queued else '🙋 有人対応の依頼'} #{handoff.id}"
+    since = handoff.created_at.astimezone(TOKYO).strftime("%m/%d %H:%M")
+    facts = f"*お客様*: {handoff.customer_name}　*言語*: {handoff.lang}　*受付*: {since} JST　*経路*: {handoff.key.platform}"
+    blocks: list[Block] = [_section(f"*{title}*"), _context(facts)]
+    if card.recent:
+        lines = "\n".join(f"> *{AUTHOR_LABELS.get(a, a)}*: {t[:300]}" for a, t in card.recent)
+        blocks.append(_section(f"*直近のやり取り*\n{lines}"))
+    if card.suggestion:
+        blocks.append(_context(f"ボットの直前の案内: {card.suggestion[:200]}"))
+    if card.first_message:
+        blocks.append(_section(f"*お客様のメッセージ*\n> {card.first_message[:1500]}"))
+    blocks.append(_context("このスレッドへの返信はお客様に届きます。`note:` で始まる行は社内メモとして残ります。"))
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                _button("担当する", ACTION_CLAIM, str(handoff.id), "primary"),
+                _button("解決済み", ACTION_RESOLVE, str(handoff.id)),
+            ],
+        }
+    )
+    return f"{title}: {handoff.customer_name}", blocks
+
+
+def handoff_list(handoffs: list[Handoff], now: datetime) -> str:
+    """`/handoffs`: open and queued handoffs with their age and owner."""
+    if not handoffs:
+        return "対応待ちのハンドオフはありません。"
+    lines = ["*対応中・対応待ちのハンドオフ*"]
+    for handoff in handoffs:
+        minutes = int((now - handoff.created_at).total_seconds() // 60)
+        owner = f"<@{handoff.claimed_by}>" if handoff.claimed_by else "未担当"
+        lines.append(f"• #{handoff.id} {handoff.state.value} {handoff.customer_name} ({minutes}分前) {owner}")
+    return "\n".join(lines)

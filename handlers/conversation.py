@@ -2,35 +2,131 @@
 
 from __future__ import annotations
 
-from handlers.messages import Incoming, Kind, Reply
+from handlers import texts
+from handlers.handoff import HandoffService, is_cancel, rating_of, rating_reply
+from handlers.intents import Intent
+from handlers.language import detect
+from handlers.masking import mask
+from handlers.messages import Incoming, Kind, QuickReply, Reply
 from handlers.responder import Responder
+from handlers.storage import ConversationState
 
 # Action payloads a platform may send back (LINE postbacks, Slack buttons, rich menus).
 ACTION_FAQ = "faq:"
 ACTION_HOURS = "hours"
 ACTION_HANDOFF = "handoff"
 ACTION_MENU = "menu"
+# After this many unanswered messages in a row the bot offers a person (it does not force one).
+FALLBACKS_BEFORE_OFFER = 2
+PENDING_MESSAGE = "message"
+PENDING_RATING = "rating:"
 
 
 class Conversation:
     """Turns an Incoming message into the Replies to send back.
 
-    Stateless for now; the handoff work keeps per-conversation state behind this same call.
+    Without a HandoffService it is stateless (the CLI); with one, it remembers each
+    conversation in storage and routes customers to staff.
     """
 
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, handoffs: HandoffService | None = None) -> None:
         self.responder = responder
+        self.handoffs = handoffs
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message."""
+        if self.handoffs is None:
+            return [self._stateless(incoming)]
+        return await self._with_state(incoming, self.handoffs)
+
+    def _stateless(self, incoming: Incoming) -> Reply:
         responder = self.responder
         if incoming.kind is Kind.FOLLOW:
-            return [responder.menu("ja", "greeting")]
+            return responder.menu("ja", "greeting")
         if incoming.kind is Kind.MEDIA:
-            return [responder.menu("ja", "media")]
+            return responder.menu("ja", "media")
         if incoming.kind is Kind.ACTION:
-            return [self._action(incoming)]
-        return [responder.answer(incoming.text, incoming.at).reply]
+            return self._action(incoming)
+        return responder.answer(incoming.text, incoming.at).reply
+
+    async def _with_state(self, incoming: Incoming, handoffs: HandoffService) -> list[Reply]:
+        storage = handoffs.storage
+        key, at = incoming.key, incoming.at
+        masked = mask(incoming.text)
+        warning = (
+            [Reply(texts.text(detect(incoming.text), "masked_warning"), intent="fallback")] if masked.hidden else []
+        )
+        text = masked.text
+        state = await storage.load_state(key)
+        active = await storage.active_handoff(key)
+        lang = detect(text) if text.strip() else (active.lang if active else "ja")
+
+        if active is not None and incoming.kind is not Kind.FOLLOW:
+            if is_cancel(text):
+                await handoffs.cancel_by_customer(active, at)
+                state.pending = f"{PENDING_RATING}{active.id}"
+                await storage.save_state(key, state, at)
+                return [*warning, rating_reply(active.lang, "handoff_customer_ended")]
+            await handoffs.from_customer(active, text or "(media)", at)
+            return warning  # staff answer in the thread; the bot stays quiet
+
+        replies = await self._pending(incoming, text, lang, state, handoffs)
+        if replies is None:
+            reply = self._stateless(Incoming(key, text, at, incoming.kind))
+            replies = [reply]
+            if reply.intent == Intent.HANDOFF.value:
+                replies = await self._start_handoff(incoming, lang, state, handoffs, reply)
+            elif reply.intent == Intent.FALLBACK.value and incoming.kind is Kind.TEXT:
+                state.fallbacks += 1
+                if state.fallbacks >= FALLBACKS_BEFORE_OFFER:
+                    offer = QuickReply(texts.text(lang, "menu_handoff"), texts.text(lang, "menu_handoff"))
+                    replies.append(Reply(texts.text(lang, "handoff_offer"), (offer,), intent="fallback"))
+                    state.fallbacks = 0
+            else:
+                state.fallbacks = 0
+        if text:
+            state.remember("customer", text)
+        state.remember("bot", replies[-1].text[:200] if replies else "")
+        await storage.save_state(key, state, at)
+        return [*warning, *replies]
+
+    async def _pending(
+        self, incoming: Incoming, text: str, lang: str, state: ConversationState, handoffs: HandoffService
+    ) -> list[Reply] | None:
+        """Finish what the bot was waiting for (a rating, a message left out of hours), if anything."""
+        pending = state.pending
+        if not pending or incoming.kind is Kind.FOLLOW:
+            return None
+        state.pending = None
+        if pending.startswith(PENDING_RATING):
+            rating = rating_of(text)
+            if rating is None:
+                return None  # not a rating: treat it as a new question
+            await handoffs.storage.rate(int(pending.removeprefix(PENDING_RATING)), rating)
+            return [Reply(texts.text(lang, "handoff_rated"), intent="thanks")]
+        if pending == PENDING_MESSAGE and incoming.kind is Kind.TEXT:
+            if is_cancel(text) or not text.strip():
+                return [Reply(texts.text(lang, "handoff_leave_cancelled"), intent="fallback")]
+            await handoffs.start(incoming.key, lang, incoming.at, state.history, None, first_message=text)
+            return [Reply(texts.text(lang, "handoff_left"), intent="handoff")]
+        return None
+
+    async def _start_handoff(
+        self, incoming: Incoming, lang: str, state: ConversationState, handoffs: HandoffService, info: Reply
+    ) -> list[Reply]:
+        at = incoming.at
+        if handoffs.chat_open(at):
+            suggestion = next((t for a, t in reversed(state.history) if a == "bot"), None)
+            await handoffs.start(incoming.key, lang, at, state.history, suggestion)
+            cancel = QuickReply(texts.text(lang, "cancel"), "終了" if lang == "ja" else "cancel")
+            return [Reply(texts.text(lang, "handoff_started"), (cancel,), intent="handoff")]
+        # Chat support is closed: hours, next opening, the form and phone hours, and a message may be left.
+        state.pending = PENDING_MESSAGE
+        cancel = QuickReply(texts.text(lang, "cancel"), "キャンセル" if lang == "ja" else "cancel")
+        return [
+            Reply(info.text, intent="handoff"),
+            Reply(texts.text(lang, "handoff_leave"), (cancel,), intent="handoff"),
+        ]
 
     def _action(self, incoming: Incoming) -> Reply:
         payload, _, lang = incoming.text.partition("@")

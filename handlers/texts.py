@@ -33,6 +33,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff_chat_open": "公式サイトの画面右下のチャットアイコンから、担当者とリアルタイムでお話しいただけます。",
         "handoff_phone_open": "お急ぎの場合は電話サポートもご利用いただけます(公式サイト画面下部「ヘルプ」→「電話でのお問い合わせ」)。",
         "handoff_form": "お問い合わせフォーム(公式サイト画面下部「ヘルプ」→「お問い合わせ」)からもご連絡いただけます。",
+        "handoff_started": (
+            "担当者におつなぎします。チャットサポートの担当者から、このトークで順番にご返信します。"
+            "このままお待ちいただき、続けてご用件をお送りください。やめる場合は「終了」と送ってください。"
+        ),
+        "handoff_leave": (
+            "メッセージを残していただければ、受付開始後に担当者が確認してご返信します。"
+            "ご用件を1通でお送りください(やめる場合は「キャンセル」)。"
+        ),
+        "handoff_left": "メッセージを承りました。受付開始後に担当者からご連絡します。",
+        "handoff_leave_cancelled": "メッセージの受付を取り消しました。ほかにご質問があればどうぞ。",
+        "handoff_claimed": "担当者が確認しています。少々お待ちください。",
+        "handoff_resolved": "お問い合わせありがとうございました。今回の対応はいかがでしたか? 1〜5でお選びください。",
+        "handoff_customer_ended": "担当者との会話を終了しました。お問い合わせありがとうございました。今回の対応はいかがでしたか? 1〜5でお選びください。",
+        "handoff_expired": (
+            "申し訳ありません。ただいま担当者がすぐに対応できない状況です。"
+            "お問い合わせフォーム(公式サイト画面下部「ヘルプ」→「お問い合わせ」)からご連絡いただければ、担当者が確認してご返信します。"
+        ),
+        "handoff_rated": "ご評価ありがとうございました。今後のサポート改善に活かします。",
+        "handoff_offer": "うまくお答えできず申し訳ありません。担当者とお話しになる場合は「オペレーターと話す」を押してください。",
+        "masked_warning": (
+            "⚠ パスワード・認証コード・秘密鍵・カード番号などは、サポートを含めて誰にも送らないでください。"
+            "当社がそれらをお尋ねすることはありません(フィッシング詐欺にご注意ください)。送信された内容は伏せて記録しました。"
+        ),
+        "leave_message": "メッセージを残す",
+        "cancel": "キャンセル",
         "menu_hours": "受付時間",
         "menu_handoff": "オペレーターと話す",
         "open_now": "{name}は現在受付中です({close}まで)。",
@@ -66,6 +91,31 @@ TEXTS: dict[str, dict[str, str]] = {
             'You can also write to us through the inquiry form (official website, "ヘルプ" (Help) at the '
             'bottom of the page, then "お問い合わせ").'
         ),
+        "handoff_started": (
+            "Connecting you to our support staff. An agent will reply here in turn; please stay and send "
+            'the details of your question. To stop, send "cancel".'
+        ),
+        "handoff_leave": (
+            "You can leave a message and an agent will reply once support opens. Please send it as one "
+            'message (or "cancel").'
+        ),
+        "handoff_left": "Thank you, we have your message. An agent will contact you once support opens.",
+        "handoff_leave_cancelled": "No message was left. Ask me anything else.",
+        "handoff_claimed": "An agent is looking at your question. Please wait a moment.",
+        "handoff_resolved": "Thank you for contacting us. How was our support? Please rate it 1-5.",
+        "handoff_customer_ended": "You have ended the conversation with our agent. Thank you. How was our support? Please rate it 1-5.",
+        "handoff_expired": (
+            "Sorry, no agent can take your question right now. Please write to us through the inquiry form "
+            '(official website, "ヘルプ" (Help) at the bottom of the page, then "お問い合わせ") and an agent will reply.'
+        ),
+        "handoff_rated": "Thank you for your rating. It helps us improve our support.",
+        "handoff_offer": 'Sorry I could not help. To talk to a person, tap "Talk to a person".',
+        "masked_warning": (
+            "⚠ Never send passwords, verification codes, private keys or card numbers to anyone, support included. "
+            "We never ask for them (watch out for phishing). What you sent was hidden before it was recorded."
+        ),
+        "leave_message": "Leave a message",
+        "cancel": "Cancel",
         "menu_hours": "Support hours",
         "menu_handoff": "Talk to a person",
         "open_now": "{name} is open now (until {close} JST).",

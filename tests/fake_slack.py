@@ -32,6 +32,8 @@ class FakeSlack:
     server: TestServer | None = None
     # Envelopes sent to a Socket Mode client once it connects.
     envelopes: list[dict[str, Any]] = field(default_factory=list)
+    members: list[str] = field(default_factory=lambda: ["U-STAFF-1", "U-STAFF-2"])
+    _ts: int = 0
 
     @property
     def url(self) -> str:
@@ -77,8 +79,11 @@ class FakeSlack:
                     "team": "t",
                 }
             )
+        if method == "conversations.members":
+            return web.json_response({"ok": True, "members": self.members, "response_metadata": {"next_cursor": ""}})
         self.calls.append(Call(f"/api/{method}", body))
-        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"})
+        self._ts += 1
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{self._ts:06d}"})
 
     async def _response(self, request: web.Request) -> web.Response:
         self.calls.append(Call(request.path, await _body(request)))
@@ -95,11 +100,22 @@ class FakeSlack:
                 self.calls.append(Call("/socket/ack", json.loads(message.data)))
         return socket
 
+    def posts(self, channel: str | None = None, thread: str | None = None) -> list[Call]:
+        """chat.postMessage calls, optionally in one channel or thread."""
+        return [
+            c
+            for c in self.calls
+            if c.path == "/api/chat.postMessage"
+            and (channel is None or c.body.get("channel") == channel)
+            and (thread is None or c.body.get("thread_ts") == thread)
+        ]
+
     def app(self) -> web.Application:
         """The aiohttp application of the fake."""
         app = web.Application()
         app.router.add_get("/link", self._socket)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         return app
 

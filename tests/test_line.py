@@ -21,7 +21,6 @@ from linebot.v3.webhook import SignatureValidator
 from bots.line import retry_key, to_messages
 from bots.server import LINE, create_app
 from bots.settings import load_settings
-from handlers.conversation import Conversation
 from handlers.messages import QuickReply, Reply
 from handlers.responder import Responder
 from tests.conftest import REPO
@@ -83,7 +82,7 @@ async def bot(fake_line: FakeLine, responder: Responder) -> AsyncIterator[TestCl
         LINE_API_BASE_URL=fake_line.url,
         LINE_REPLY_TIMEOUT=0.3,
     )
-    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))) as client:
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
         yield client
 
 
@@ -218,7 +217,7 @@ async def test_every_event_type_replayed_gets_one_reply_per_answerable_event(
     answered = [text_event("パスワードを忘れた", "a1"), event("follow", "a2", follow={"isUnblocked": True})]
     assert await post(bot, body_of(*silent, *answered)) == 200
     calls = await fake_line.wait_for(2)
-    await bot.app[LINE].stop(bot.app)  # waits for the events in flight
+    await bot.app[LINE].drain()
     assert sorted(c.body["replyToken"] for c in fake_line.calls) == ["reply-a1", "reply-a2"]
     assert len(calls) == 2
 
@@ -251,7 +250,7 @@ async def test_redelivered_event_is_answered_once(bot: TestClient, fake_line: Fa
     assert await post(bot, body_of(first)) == 200
     assert await post(bot, body_of(again)) == 200
     await fake_line.wait_for(1)
-    await bot.app[LINE].stop(bot.app)  # waits for the events in flight
+    await bot.app[LINE].drain()
     assert len(fake_line.messages()) == 1
 
 
@@ -335,13 +334,13 @@ async def test_two_processes_pushing_the_same_event_deliver_it_once(fake_line: F
     )
     body = body_of(text_event("パスワードを忘れた", "dup"))
     async with (
-        TestClient(TestServer(create_app(cfg, Conversation(responder)))) as one,
-        TestClient(TestServer(create_app(cfg, Conversation(responder)))) as two,
+        TestClient(TestServer(create_app(cfg, responder))) as one,
+        TestClient(TestServer(create_app(cfg, responder))) as two,
     ):
         assert await post(one, body) == 200
         assert await post(two, body) == 200
-        await one.app[LINE].stop(one.app)
-        await two.app[LINE].stop(two.app)
+        await one.app[LINE].drain()
+        await two.app[LINE].drain()
     assert len(fake_line.sent(PUSH)) == 1
 
 

@@ -16,7 +16,6 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from bots.server import create_app
 from bots.settings import load_settings
-from handlers.conversation import Conversation
 from handlers.responder import Responder
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack
 
@@ -54,7 +53,7 @@ async def bot(fake_slack: FakeSlack, responder: Responder) -> AsyncIterator[Test
     cfg = load_settings(
         _env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=fake_slack.api_url
     )
-    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))) as client:
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
         yield client
 
 
@@ -125,7 +124,7 @@ async def test_stale_request_is_refused(fake_slack: FakeSlack, responder: Respon
         SLACK_SIGNING_SECRET=DOC_SECRET,
         SLACK_API_BASE_URL=fake_slack.api_url,
     )
-    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))) as client:
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
         headers = {
             "X-Slack-Request-Timestamp": DOC_TIMESTAMP,
             "X-Slack-Signature": DOC_SIGNATURE,
@@ -327,7 +326,7 @@ async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, respon
         SLACK_API_BASE_URL=fake_slack.api_url,
         SLACK_APP_TOKEN=APP_TOKEN,
     )
-    async with TestClient(TestServer(create_app(cfg, Conversation(responder)))):
+    async with TestClient(TestServer(create_app(cfg, responder))):
         calls = await fake_slack.wait_for(2)
     assert {"envelope_id": "env-1"} in [c.body for c in calls if c.path == "/socket/ack"]
     [post] = [c for c in calls if c.path == "/api/chat.postMessage"]

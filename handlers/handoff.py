@@ -1,0 +1,206 @@
+"""Human handoff: a customer talks to staff and back, with state kept in Storage.
+
+The core decides; two ports carry the words: a StaffDesk (Slack) where cards and threads
+live, and a CustomerLine per platform (LINE) that pushes staff replies to the customer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from handlers import texts
+from handlers.hours import SupportHours
+from handlers.masking import mask
+from handlers.messages import ConversationKey, QuickReply, Reply
+from handlers.storage import Handoff, State, Storage
+
+log = logging.getLogger("supportbot.handoff")
+
+NOTE_PREFIX = "note:"
+CANCEL_WORDS = frozenset(
+    {"終了", "しゅうりょう", "キャンセル", "きゃんせる", "やめる", "cancel", "end", "stop", "quit"}
+)
+RATINGS = ("1", "2", "3", "4", "5")
+DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What staff see when a customer asks for a person."""
+
+    handoff: Handoff
+    recent: list[tuple[str, str]]  # (author, masked text), oldest first
+    suggestion: str | None  # what the bot last offered, if anything
+    first_message: str | None = None  # for a message left while chat was closed
+
+
+class StaffDesk(Protocol):
+    """Where staff work (Slack)."""
+
+    async def open_card(self, card: Card) -> tuple[str, str] | None:
+        """Post the card; return (channel, thread id) or None if it could not be posted."""
+
+    async def post_in_thread(self, handoff: Handoff, author: str, text: str) -> None:
+        """Show a line in the handoff's thread."""
+
+    async def mark(self, handoff: Handoff, status: str) -> None:
+        """Tell the thread that the handoff was claimed, resolved, cancelled or expired."""
+
+
+class CustomerLine(Protocol):
+    """How a platform reaches a customer outside a reply (LINE push)."""
+
+    async def push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
+        """Deliver replies; the same retry_id never delivers twice."""
+
+    async def display_name(self, key: ConversationKey) -> str:
+        """The customer's name as the platform shows it."""
+
+
+class HandoffService:
+    """Starts, routes and ends handoffs."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        hours: SupportHours,
+        desk: StaffDesk,
+        customers: dict[str, CustomerLine],
+        claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    ) -> None:
+        self.storage = storage
+        self.hours = hours
+        self.desk = desk
+        self.customers = customers
+        self.claim_timeout = claim_timeout
+
+    def chat_open(self, at: datetime) -> bool:
+        """Whether live handoffs are possible now (chat support hours)."""
+        return self.hours.is_open(self.hours.channel("chat"), at)
+
+    async def start(
+        self,
+        key: ConversationKey,
+        lang: str,
+        at: datetime,
+        recent: list[tuple[str, str]],
+        suggestion: str | None,
+        first_message: str | None = None,
+    ) -> Handoff:
+        """Open a handoff (waiting when chat is open, queued with a left message otherwise)."""
+        state = State.QUEUED if first_message is not None else State.WAITING
+        name = await self._name(key)
+        handoff = await self.storage.create_handoff(key, state, lang, name, at)
+        if first_message is not None:
+            await self.storage.add_line(handoff.id, "customer", first_message, at)
+        thread = await self.desk.open_card(Card(handoff, recent, suggestion, first_message))
+        if thread is not None:
+            await self.storage.set_thread(handoff.id, *thread)
+        log.info("handoff %d opened (%s)", handoff.id, state.value)
+        return handoff
+
+    async def from_customer(self, handoff: Handoff, text: str, at: datetime) -> None:
+        """A customer's message during a handoff goes to the staff thread, not to the bot."""
+        await self.storage.add_line(handoff.id, "customer", text, at)
+        await self.desk.post_in_thread(handoff, "customer", text)
+
+    async def cancel_by_customer(self, handoff: Handoff, at: datetime) -> Handoff | None:
+        """The customer wrote 終了 / cancel."""
+        finished = await self.storage.finish(handoff.id, State.RESOLVED, at)
+        if finished is not None:
+            await self.desk.mark(finished, "customer_ended")
+        return finished
+
+    async def from_staff(self, channel: str, thread: str, staff: str, text: str, message_id: str, at: datetime) -> bool:
+        """A staff line in a handoff thread: internal note, or a reply pushed to the customer."""
+        handoff = await self.storage.by_thread(channel, thread)
+        if handoff is None or handoff.state not in (State.QUEUED, State.WAITING, State.CLAIMED):
+            return False
+        masked = mask(text).text
+        if masked.strip().lower().startswith(NOTE_PREFIX):
+            await self.storage.add_line(handoff.id, "note", masked, at)
+            return True
+        if handoff.state is not State.CLAIMED:
+            claimed = await self.storage.claim(handoff.id, staff, at)
+            if claimed is not None:
+                await self.desk.mark(claimed, "claimed")
+        await self.storage.add_line(handoff.id, "staff", masked, at)
+        await self._push(handoff.key, [Reply(text, intent="handoff")], f"staff:{message_id}")
+        return True
+
+    async def claim(self, handoff_id: int, staff: str, at: datetime) -> Handoff | None:
+        """A staff member takes the handoff (担当する)."""
+        claimed = await self.storage.claim(handoff_id, staff, at)
+        if claimed is not None:
+            await self.desk.mark(claimed, "claimed")
+            await self._push(
+                claimed.key,
+                [Reply(texts.text(claimed.lang, "handoff_claimed"), intent="handoff")],
+                f"claimed:{claimed.id}",
+            )
+        return claimed
+
+    async def resolve(self, handoff_id: int, at: datetime) -> Handoff | None:
+        """Staff mark it done (解決済み): thank the customer and ask for a rating."""
+        finished = await self.storage.finish(handoff_id, State.RESOLVED, at)
+        if finished is None:
+            return None
+        # Remember that a rating is due before asking, so a quick tap always finds it.
+        state = await self.storage.load_state(finished.key)
+        state.pending = f"rating:{finished.id}"
+        await self.storage.save_state(finished.key, state, at)
+        await self.desk.mark(finished, "resolved")
+        await self._push(finished.key, [rating_reply(finished.lang)], f"resolved:{finished.id}")
+        return finished
+
+    async def expire(self, at: datetime) -> list[Handoff]:
+        """Waiting handoffs nobody claimed in time: tell the customer and offer the form."""
+        expired = await self.storage.expire_unclaimed(at - self.claim_timeout, at)
+        for handoff in expired:
+            await self.desk.mark(handoff, "expired")
+            await self._push(
+                handoff.key,
+                [Reply(texts.text(handoff.lang, "handoff_expired"), intent="handoff")],
+                f"expired:{handoff.id}",
+            )
+        return expired
+
+    async def _push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
+        line = self.customers.get(key.platform)
+        if line is None:
+            log.warning("no way to reach %s customers", key.platform)
+            return
+        await line.push(key, replies, retry_id)
+
+    async def _name(self, key: ConversationKey) -> str:
+        line = self.customers.get(key.platform)
+        if line is None:
+            return key.user_id
+        try:
+            return await line.display_name(key)
+        except Exception:  # a profile lookup must never stop a handoff
+            log.warning("no display name for a %s customer", key.platform)
+            return "-"
+
+
+def rating_reply(lang: str, key: str = "handoff_resolved") -> Reply:
+    """Thanks, and one tap to rate 1-5."""
+    buttons = tuple(QuickReply("★" * int(n), n) for n in RATINGS)
+    return Reply(texts.text(lang, key), buttons, intent="handoff")
+
+
+def is_cancel(text: str) -> bool:
+    """The customer wants to end the handoff."""
+    return text.strip().lower().rstrip("。.!！") in CANCEL_WORDS
+
+
+def rating_of(text: str) -> int | None:
+    """A 1-5 rating typed or tapped (★★★ counts as 3)."""
+    value = text.strip()
+    if value in RATINGS:
+        return int(value)
+    stars = value.count("★")
+    return stars if 1 <= stars <= 5 and value.replace("★", "") == "" else None

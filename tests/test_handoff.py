@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bots.server import HANDOFFS, LINE, create_app
+from bots.settings import load_settings
+from handlers.hours import TOKYO
+from handlers.messages import ConversationKey
+from handlers.responder import Responder
+from handlers.storage import State, Storage, metadata
+from tests.fake_line import ACCESS_TOKEN, FakeLine
+from tests.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+from tests.test_line import SECRET as LINE_SECRET
+from tests.test_line import body_of, sign, text_event
+from tests.test_slack import SECRET as SLACK_SECRET
+from tests.test_slack import signed_headers
+
+DESK = "C-HANDOFF"
+CUSTOMER = "U1234567890abcdef"
+KEY = ConversationKey("line", CUSTOMER, CUSTOMER)
+TUE_1030 = datetime(2026, 11, 24, 10, 30, tzinfo=TOKYO)
+SAT_1100 = datetime(2026, 11, 28, 11, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[tuple[FakeLine, FakeSlack]]:
+    line, slack = FakeLine(), FakeSlack()
+    line.server, slack.server = TestServer(line.app()), TestServer(slack.app())
+    await line.server.start_server()
+    await slack.server.start_server()
+    yield line, slack
+    await line.server.close()
+    await slack.server.close()
+
+
+Start = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+async def start_bot(fakes: tuple[FakeLine, FakeSlack], responder: Responder, tmp_path: Path) -> AsyncIterator[Start]:
+    line, slack = fakes
+    clients: list[TestClient] = []
+
+    async def start(database_url: str | None = None) -> TestClient:
+        cfg = load_settings(
+            _env_file=None,
+            LINE_CHANNEL_SECRET=LINE_SECRET,
+            LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+            LINE_API_BASE_URL=line.url,
+            LINE_REPLY_TIMEOUT=0.5,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SLACK_SECRET,
+            SLACK_API_BASE_URL=slack.api_url,
+            SLACK_HANDOFF_CHANNEL=DESK,
+            DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'handoff.db'}",
+        )
+        client = TestClient(TestServer(create_app(cfg, responder)))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        await client.close()
+
+
+async def customer_says(bot: TestClient, text: str, at: datetime, event_id: str) -> None:
+    event = text_event(text, event_id, timestamp=int(at.timestamp() * 1000))
+    body = body_of(event)
+    response = await bot.post("/line/webhook", data=body, headers={"X-Line-Signature": sign(body)})
+    assert response.status == 200
+    await bot.app[LINE].drain()  # wait for the background answer
+
+
+async def staff_says(
+    bot: TestClient, text: str, thread: str, user: str = "U-STAFF-1", ts: str = "1800000000.000001"
+) -> None:
+    event = {
+        "type": "message",
+        "channel": DESK,
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread,
+    }
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": f"Ev{ts}",
+            "event_time": 1,
+            "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+        }
+    )
+    response = await bot.post(
+        "/slack/events", data=body, headers={"Content-Type": "application/json", **signed_headers(body)}
+    )
+    assert response.status == 200
+
+
+async def staff_presses(
+    bot: TestClient, slack: FakeSlack, action_id: str, handoff_id: int, user: str = "U-STAFF-1"
+) -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": user},
+        "api_app_id": "A1",
+        "channel": {"id": DESK},
+        "container": {"type": "message"},
+        "trigger_id": "t",
+        "response_url": slack.response_url("btn"),
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": "b", "value": str(handoff_id), "action_ts": "1"}
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
+
+
+def texts_to_customer(line: FakeLine) -> list[str]:
+    return [m["text"] for call in line.messages() for m in call.body["messages"]]
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    import asyncio
+
+    for _ in range(300):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(what)
+
+
+async def test_live_handoff_from_line_to_slack_and_back(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "入金が反映されない", TUE_1030, "e1")
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "e2")
+
+    [card] = slack.posts(DESK)
+    card_text = json.dumps(card.body["blocks"], ensure_ascii=False)
+    assert "有人対応の依頼" in card_text and f"Customer {CUSTOMER[-4:]}" in card_text  # name from the LINE profile
+    assert "入金が反映されない" in card_text  # the recent conversation
+    assert "担当する" in card_text and "解決済み" in card_text
+    assert "担当者におつなぎします" in texts_to_customer(line)[-1]
+    thread = "1700000000.000001"
+
+    await staff_says(bot, "ご不便をおかけしています。振込日時を教えていただけますか?", thread)
+    await eventually(lambda: any("振込日時" in t for t in texts_to_customer(line)), "staff reply pushed to LINE")
+    push = next(c for c in line.sent("/v2/bot/message/push") if "振込日時" in c.body["messages"][0]["text"])
+    assert push.body["to"] == CUSTOMER and push.headers["X-Line-Retry-Key"]
+    await staff_says(bot, "note: 銀行側の遅延の可能性", thread, ts="1800000000.000002")
+
+    await customer_says(bot, "昨日の15時です。パスワードは Abc!2345 です", TUE_1030, "e3")
+    in_thread = [c.body["text"] for c in slack.posts(DESK, thread)]
+    assert any("昨日の15時です" in t and "[伏せ字]" in t and "Abc!2345" not in t for t in in_thread)
+    assert "誰にも送らないでください" in texts_to_customer(line)[-1]  # warned, not answered by the bot
+    assert not any("銀行側の遅延" in t for t in texts_to_customer(line))  # notes stay internal
+
+    handoffs = bot.app[HANDOFFS]
+    [handoff] = await handoffs.storage.open_handoffs()
+    assert handoff.state is State.CLAIMED and handoff.claimed_by == "U-STAFF-1"  # replying claimed it
+    await staff_presses(bot, slack, "handoff_resolve", handoff.id)
+    await eventually(lambda: "1〜5" in texts_to_customer(line)[-1], "rating asked")
+    await customer_says(bot, "5", TUE_1030, "e4")
+    rated = await handoffs.storage.get(handoff.id)
+    assert rated is not None and rated.state is State.RESOLVED and rated.rating == 5
+    assert "ご評価ありがとうございました" in texts_to_customer(line)[-1]
+    lines = [(x.author, x.text) for x in await handoffs.storage.transcript(handoff.id)]
+    assert [a for a, _ in lines] == ["staff", "note", "customer"]
+    assert "Abc!2345" not in json.dumps(lines, ensure_ascii=False)
+
+
+async def test_saturday_request_leaves_a_queued_message(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "担当者につないでください", SAT_1100, "s1")
+    said = "\n".join(texts_to_customer(line))
+    assert "チャットサポートは現在受付時間外です。次の受付開始は11月30日(月) 10:00です" in said
+    assert "お問い合わせフォーム" in said and "メッセージを残して" in said
+    assert slack.posts(DESK) == []
+    await customer_says(bot, "出金が3日届いていません。確認をお願いします", SAT_1100, "s2")
+    [card] = slack.posts(DESK)
+    card_text = json.dumps(card.body["blocks"], ensure_ascii=False)
+    assert "時間外メッセージ" in card_text and "出金が3日届いていません" in card_text
+    assert "承りました" in texts_to_customer(line)[-1]
+    storage = bot.app[HANDOFFS].storage
+    assert await storage.active_handoff(KEY) is None  # no live handoff
+    [queued] = await storage.open_handoffs()
+    assert queued.state is State.QUEUED
+
+
+async def test_nothing_is_lost_across_a_restart(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    line, slack = fakes
+    first = await start_bot()
+    await customer_says(first, "オペレーターと話したい", TUE_1030, "r1")
+    thread = slack.posts(DESK)[0].body and "1700000000.000001"
+    await first.close()  # the process dies mid-handoff
+
+    second = await start_bot()
+    await staff_says(second, "お待たせしました。担当の佐藤です。", thread)
+    await eventually(lambda: any("担当の佐藤" in t for t in texts_to_customer(line)), "staff reply after restart")
+    await customer_says(second, "よろしくお願いします", TUE_1030, "r2")
+    assert any("よろしくお願いします" in c.body["text"] for c in slack.posts(DESK, thread))
+
+
+async def test_two_fallbacks_offer_a_person(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    line, _ = fakes
+    bot = await start_bot()
+    await customer_says(bot, "ふがふが", TUE_1030, "f1")
+    assert "オペレーターと話す" not in texts_to_customer(line)[-1]
+    await customer_says(bot, "ほげほげ", TUE_1030, "f2")
+    last = line.messages()[-1].body["messages"][-1]
+    assert "担当者とお話しになる場合" in last["text"]
+    assert "オペレーターと話す" in [i["action"]["label"] for i in last["quickReply"]["items"]]
+
+
+async def test_customer_can_end_the_handoff(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "c1")
+    await customer_says(bot, "終了", TUE_1030, "c2")
+    assert "1〜5" in texts_to_customer(line)[-1]
+    assert any("お客様が会話を終了しました" in c.body["text"] for c in slack.posts(DESK, "1700000000.000001"))
+    assert await bot.app[HANDOFFS].storage.active_handoff(KEY) is None
+
+
+async def test_unclaimed_handoff_expires_with_the_form_offered(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "x1")
+    handoffs = bot.app[HANDOFFS]
+    assert await handoffs.expire(TUE_1030 + timedelta(minutes=5)) == []
+    [expired] = await handoffs.expire(TUE_1030 + timedelta(minutes=11))
+    assert expired.state is State.EXPIRED
+    assert "お問い合わせフォーム" in texts_to_customer(line)[-1]
+    assert any("時間内に担当者がつかなかった" in c.body["text"] for c in slack.posts(DESK))
+
+
+async def test_only_handoff_channel_members_can_act(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "m1")
+    before = len(texts_to_customer(line))
+    await staff_says(bot, "I am not staff", "1700000000.000001", user="U-OUTSIDER")
+    await staff_presses(bot, slack, "handoff_claim", 1, user="U-OUTSIDER")
+    await eventually(lambda: any(c.path == "/response/btn" for c in slack.calls), "refusal shown")
+    assert "メンバーだけ" in next(c for c in slack.calls if c.path == "/response/btn").body["text"]
+    assert len(texts_to_customer(line)) == before
+    [handoff] = await bot.app[HANDOFFS].storage.open_handoffs()
+    assert handoff.claimed_by is None
+    await staff_presses(bot, slack, "handoff_claim", handoff.id, user="U-STAFF-2")
+    await eventually(lambda: "担当者が確認しています" in texts_to_customer(line)[-1], "claim told to customer")
+
+
+async def test_handoffs_command_lists_open_ones(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    _, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "l1")
+    body = urlencode(
+        {
+            "command": "/handoffs",
+            "text": "",
+            "user_id": "U-STAFF-1",
+            "channel_id": DESK,
+            "team_id": "T1",
+            "response_url": slack.response_url("list"),
+            "trigger_id": "t",
+        }
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
+    await eventually(lambda: any(c.path == "/response/list" for c in slack.calls), "list")
+    listing = next(c for c in slack.calls if c.path == "/response/list").body["text"]
+    assert "#1 waiting" in listing and "未担当" in listing
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
+async def test_two_processes_on_postgresql_route_one_handoff(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    url = os.environ["TEST_DATABASE_URL"]
+    cleaner = Storage(url)
+    async with cleaner.engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+    await cleaner.close()
+    one, two = await start_bot(url), await start_bot(url)
+    await customer_says(one, "オペレーターと話したい", TUE_1030, "p1")
+    thread = "1700000000.000001"
+    await staff_says(two, "担当の鈴木です", thread)
+    await eventually(lambda: any("担当の鈴木" in t for t in texts_to_customer(line)), "reply via the other process")
+    await customer_says(two, "ありがとうございます、出金の件です", TUE_1030, "p2")
+    assert any("出金の件です" in c.body["text"] for c in slack.posts(DESK, thread))
+    [handoff] = await one.app[HANDOFFS].storage.open_handoffs()
+    assert handoff.claimed_by == "U-STAFF-1"
