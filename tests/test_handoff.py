@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -16,6 +20,7 @@ from handlers.hours import TOKYO
 from handlers.messages import ConversationKey
 from handlers.responder import Responder
 from handlers.storage import State, Storage, metadata
+from tests.conftest import REPO
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 from tests.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.test_line import SECRET as LINE_SECRET
@@ -135,9 +140,7 @@ def texts_to_customer(line: FakeLine) -> list[str]:
 
 
 async def eventually(check: Callable[[], bool], what: str) -> None:
-    import asyncio
-
-    for _ in range(300):
+    for _ in range(500):
         if check():
             return
         await asyncio.sleep(0.01)
@@ -309,3 +312,105 @@ async def test_two_processes_on_postgresql_route_one_handoff(
     assert any("出金の件です" in c.body["text"] for c in slack.posts(DESK, thread))
     [handoff] = await one.app[HANDOFFS].storage.open_handoffs()
     assert handoff.claimed_by == "U-STAFF-1"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
+async def test_two_supportbot_serve_processes_share_one_handoff(fakes: tuple[FakeLine, FakeSlack]) -> None:
+    line, slack = fakes
+    url = os.environ["TEST_DATABASE_URL"]
+    cleaner = Storage(url)
+    async with cleaner.engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+    await cleaner.close()
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": LINE_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "LINE_API_BASE_URL": line.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_BASE_URL": slack.api_url,
+        "SLACK_HANDOFF_CHANNEL": DESK,
+        "DATABASE_URL": url,
+    }
+    ports = [_free_port(), _free_port()]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bots",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        async with aiohttp.ClientSession() as session:
+            first, second = (f"http://127.0.0.1:{port}" for port in ports)
+            for base in (first, second):
+                await _wait_healthy(session, base)
+            body = body_of(text_event("オペレーターと話したい", "pp1", timestamp=int(TUE_1030.timestamp() * 1000)))
+            async with session.post(f"{first}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}) as r:
+                assert r.status == 200
+            await eventually(lambda: bool(slack.posts(DESK)), "card from process one")
+            thread = "1700000000.000001"
+            event = {
+                "type": "message",
+                "channel": DESK,
+                "channel_type": "channel",
+                "user": "U-STAFF-1",
+                "text": "担当の田中です",
+                "ts": "1800000000.000009",
+                "thread_ts": thread,
+            }
+            staff = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T1",
+                    "api_app_id": "A1",
+                    "event_id": "EvPP",
+                    "event_time": 1,
+                    "event": event,
+                    "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+                }
+            )
+            headers = {"Content-Type": "application/json", **signed_headers(staff)}
+            async with session.post(f"{second}/slack/events", data=staff, headers=headers) as r:
+                assert r.status == 200
+            await eventually(lambda: any("担当の田中" in t for t in texts_to_customer(line)), "reply via process two")
+            body = body_of(text_event("出金の件です", "pp2", timestamp=int(TUE_1030.timestamp() * 1000)))
+            async with session.post(f"{second}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}) as r:
+                assert r.status == 200
+            await eventually(
+                lambda: any("出金の件です" in c.body["text"] for c in slack.posts(DESK, thread)),
+                "customer line into the thread via process two",
+            )
+    finally:
+        for process in processes:
+            process.terminate()
+            await process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(200):
+        try:
+            async with session.get(f"{base}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{base} never became healthy")
