@@ -414,3 +414,85 @@ async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
             pass
         await asyncio.sleep(0.05)
     raise AssertionError(f"{base} never became healthy")
+
+
+async def test_a_killed_server_loses_nothing(fakes: tuple[FakeLine, FakeSlack], tmp_path: Path) -> None:
+    line, slack = fakes
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": LINE_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "LINE_API_BASE_URL": line.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_BASE_URL": slack.api_url,
+        "SLACK_HANDOFF_CHANNEL": DESK,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'killed.db'}",
+    }
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    async def serve() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bots",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+
+    at = int(TUE_1030.timestamp() * 1000)
+    async with aiohttp.ClientSession() as session:
+        first = await serve()
+        try:
+            await _wait_healthy(session, base)
+            body = body_of(text_event("オペレーターと話したい", "k1", timestamp=at))
+            async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}):
+                pass
+            await eventually(lambda: bool(slack.posts(DESK)), "card posted")
+        finally:
+            first.kill()  # no cleanup, no goodbye
+            await first.wait()
+        second = await serve()
+        try:
+            await _wait_healthy(session, base)
+            event = {
+                "type": "message",
+                "channel": DESK,
+                "channel_type": "channel",
+                "user": "U-STAFF-1",
+                "text": "再起動後の返信です",
+                "ts": "1800000000.000077",
+                "thread_ts": "1700000000.000001",
+            }
+            staff = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T1",
+                    "api_app_id": "A1",
+                    "event_id": "EvK",
+                    "event_time": 1,
+                    "event": event,
+                    "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+                }
+            )
+            headers = {"Content-Type": "application/json", **signed_headers(staff)}
+            async with session.post(f"{base}/slack/events", data=staff, headers=headers):
+                pass
+            await eventually(lambda: any("再起動後の返信" in t for t in texts_to_customer(line)), "reply after kill")
+            body = body_of(text_event("届きました", "k2", timestamp=at))
+            async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}):
+                pass
+            await eventually(
+                lambda: any("届きました" in c.body["text"] for c in slack.posts(DESK, "1700000000.000001")), "thread"
+            )
+        finally:
+            second.terminate()
+            await second.wait()
