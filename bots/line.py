@@ -13,7 +13,6 @@ import json
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -46,6 +45,7 @@ from linebot.v3.webhooks import (
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
 from handlers.messages import ConversationKey, Incoming, Kind, Reply
+from handlers.storage import EventLedger, MemoryLedger
 
 log = logging.getLogger("supportbot.line")
 
@@ -57,7 +57,6 @@ MAX_ACTION_TEXT = 300
 # A reply token is good for about a minute; past this age the answer goes out by push.
 REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
-SEEN_EVENTS = 10_000
 _RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
 
 
@@ -75,14 +74,15 @@ class LineChannel:
         access_token: str,
         api_base_url: str,
         reply_timeout: float = REPLY_TIMEOUT_SECONDS,
+        ledger: EventLedger | None = None,
     ) -> None:
         self.conversation = conversation
+        self.ledger: EventLedger = ledger or MemoryLedger()
         self._validator = SignatureValidator(channel_secret)
         self._configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         self._reply_timeout = reply_timeout
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
-        self._seen: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self, _: web.Application) -> None:
@@ -110,7 +110,7 @@ class LineChannel:
         except BadWebhook as exc:
             log.warning("line webhook refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
-        fresh = [event for event in events if self._first_delivery(event)]
+        fresh = [event for event in events if await self._first_delivery(event)]
         log.info("line webhook accepted: %d events (%d new)", len(events), len(fresh))
         for event in fresh:
             task = asyncio.create_task(self._answer(event))
@@ -137,19 +137,16 @@ class LineChannel:
             raise BadWebhook("body has no events list")
         return [event for event in events if isinstance(event, dict)]
 
-    def _first_delivery(self, event: dict[str, object]) -> bool:
+    async def _first_delivery(self, event: dict[str, object]) -> bool:
         # LINE redelivers an event it thinks we missed (deliveryContext.isRedelivery) with the
-        # same webhookEventId; answer it once.
+        # same webhookEventId, to this process or another: answer it once.
         event_id = event.get("webhookEventId")
         if not isinstance(event_id, str):
             return True
-        if event_id in self._seen:
-            log.info("line event %s already handled", event_id)
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > SEEN_EVENTS:
-            self._seen.popitem(last=False)
-        return True
+        if await self.ledger.first_delivery("line", event_id, datetime.now(UTC)):
+            return True
+        log.info("line event %s already handled", event_id)
+        return False
 
     async def _answer(self, raw: dict[str, object]) -> None:
         event_id = str(raw.get("webhookEventId", "-"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
@@ -23,11 +23,14 @@ from handlers.storage import Storage
 log = logging.getLogger("supportbot")
 MAX_BODY_BYTES = 1024 * 1024
 SWEEP_SECONDS = 30.0
+# LINE and Slack give up redelivering long before this.
+EVENT_MEMORY = timedelta(days=1)
 
 CONVERSATION = web.AppKey("conversation", Conversation)
 LINE = web.AppKey("line", LineChannel)
 SLACK = web.AppKey("slack", SlackChannel)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
+STORAGE = web.AppKey("storage", Storage)
 
 
 def create_app(settings: Settings, responder: Responder | None = None) -> web.Application:
@@ -36,10 +39,19 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
     responder = responder or build_responder(settings)
     conversation = Conversation(responder)
     app[CONVERSATION] = conversation
+    storage = Storage(settings.database_url)
+    app[STORAGE] = storage
     version = responder.matcher.kb.version
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "knowledge_version": version})
+        try:
+            await storage.ping()
+        except Exception as exc:
+            log.error("health check: database unreachable (%s)", type(exc).__name__)
+            return web.json_response(
+                {"status": "fail", "database": "unreachable", "knowledge_version": version}, status=503
+            )
+        return web.json_response({"status": "ok", "database": "ok", "knowledge_version": version})
 
     app.router.add_get("/healthz", healthz)
     customers: dict[str, CustomerLine] = {}
@@ -52,6 +64,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             settings.line_channel_access_token,
             settings.line_api_base_url,
             reply_timeout=settings.line_reply_timeout,
+            ledger=storage,
         )
         app[LINE] = line
         customers["line"] = line
@@ -65,6 +78,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             settings.slack_api_base_url,
             app_token=settings.slack_app_token,
             handoff_channel=settings.slack_handoff_channel,
+            ledger=storage,
         )
         app[SLACK] = slack
         app.router.add_post("/slack/events", slack.events)
@@ -72,15 +86,15 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
         if missing:
             log.warning("%s channel off: %s not set", platform, ", ".join(missing))
 
+    handoffs = None
     if slack is not None and settings.slack_handoff_channel:
-        storage = Storage(settings.database_url)
         handoffs = HandoffService(
             storage, responder.hours, slack, customers, timedelta(minutes=settings.handoff_claim_timeout)
         )
         conversation.handoffs = slack.handoffs = app[HANDOFFS] = handoffs
-        app.cleanup_ctx.append(_storage_context(storage, handoffs))
     else:
         log.warning("handoff off: needs the Slack channel and SLACK_HANDOFF_CHANNEL")
+    app.cleanup_ctx.append(_storage_context(storage, handoffs))
     # Start order: storage first (cleanup_ctx), then the channels; stop in reverse.
     for channel in (line, slack):
         if channel is not None:
@@ -89,10 +103,12 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
     return app
 
 
-def _storage_context(storage: Storage, handoffs: HandoffService):  # type: ignore[no-untyped-def]
+def _storage_context(
+    storage: Storage, handoffs: HandoffService | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(_: web.Application) -> AsyncIterator[None]:
         await storage.init()
-        sweeper = asyncio.create_task(_sweep(handoffs))
+        sweeper = asyncio.create_task(_sweep(storage, handoffs))
         yield
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -102,14 +118,17 @@ def _storage_context(storage: Storage, handoffs: HandoffService):  # type: ignor
     return context
 
 
-async def _sweep(handoffs: HandoffService) -> None:
-    """Tell customers whose handoff nobody claimed in time (each handoff once, across processes)."""
+async def _sweep(storage: Storage, handoffs: HandoffService | None) -> None:
+    """Expire unclaimed handoffs (each once, across processes) and forget old event ids."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
+        now = datetime.now(TOKYO)
         try:
-            await handoffs.expire(datetime.now(TOKYO))
+            if handoffs is not None:
+                await handoffs.expire(now)
+            await storage.forget_events(now - EVENT_MEMORY)
         except Exception:
-            log.exception("handoff sweep failed")
+            log.exception("sweep failed")
 
 
 def serve(settings: Settings, host: str, port: int | None) -> int:

@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import time
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -39,11 +38,10 @@ from handlers import texts
 from handlers.conversation import Conversation
 from handlers.handoff import Card, HandoffService
 from handlers.hours import TOKYO
-from handlers.storage import Handoff
+from handlers.storage import EventLedger, Handoff, MemoryLedger
 
 log = logging.getLogger("supportbot.slack")
 
-SEEN_EVENTS = 10_000
 MEMBERS_TTL = 60.0
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
@@ -59,6 +57,7 @@ class SlackChannel:
         api_base_url: str,
         app_token: str | None = None,
         handoff_channel: str | None = None,
+        ledger: EventLedger | None = None,
     ) -> None:
         self.conversation = conversation
         self.responder = conversation.responder
@@ -68,7 +67,7 @@ class SlackChannel:
         self._verifier = SignatureVerifier(signing_secret)
         self._app_token = app_token
         self._socket: Any = None
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.ledger: EventLedger = ledger or MemoryLedger()
         client = AsyncWebClient(token=bot_token, base_url=api_base_url)
         self.app = AsyncApp(client=client, signing_secret=signing_secret, token=bot_token)
         self._register()
@@ -104,7 +103,11 @@ class SlackChannel:
             log.warning("slack request refused: not an event, command or interaction")
             return web.json_response({"error": "not a Slack event, command or interaction"}, status=400)
         event_id = payload.get("event_id")
-        if isinstance(event_id, str) and not self._first_delivery(event_id, request.headers.get("X-Slack-Retry-Num")):
+        if isinstance(event_id, str) and not await self.ledger.first_delivery("slack", event_id, datetime.now(TOKYO)):
+            # A retry (X-Slack-Retry-Num) of an event some process already took: acknowledge only.
+            log.info(
+                "slack event %s already handled (retry %s)", event_id, request.headers.get("X-Slack-Retry-Num", "-")
+            )
             return web.Response(status=200)
         try:
             bolt_response = await self.app.async_dispatch(
@@ -115,15 +118,6 @@ class SlackChannel:
             return web.json_response({"error": "could not process the request"}, status=400)
         content_type = bolt_response.headers.get("content-type", ["text/plain"])[0].split(";")[0]
         return web.Response(status=bolt_response.status, body=bolt_response.body, content_type=content_type)
-
-    def _first_delivery(self, event_id: str, retry: str | None) -> bool:
-        if event_id in self._seen:
-            log.info("slack event %s already handled (retry %s)", event_id, retry or "-")
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > SEEN_EVENTS:
-            self._seen.popitem(last=False)
-        return True
 
     def _register(self) -> None:
         app = self.app

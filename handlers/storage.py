@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import (
     Column,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    delete,
     insert,
     select,
     text,
@@ -36,7 +39,7 @@ from handlers.messages import ConversationKey
 
 log = logging.getLogger("supportbot.storage")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: processed_events
 _SCHEMA_LOCK = 7_310_051  # pg_advisory_xact_lock key: one process creates or upgrades at a time
 HISTORY_LINES = 6
 
@@ -142,6 +145,40 @@ conversations = Table(
 )
 
 
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+    Column("seen_at", Float, nullable=False, index=True),
+)
+
+
+class EventLedger(Protocol):
+    """Remembers which webhook events were handled, so a redelivered one is answered once."""
+
+    async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
+        """True the first time an event id is seen (by any process sharing the ledger)."""
+
+
+class MemoryLedger:
+    """A ledger for one process without a database (the CLI, tests)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._size = size
+
+    async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
+        """True the first time this process sees the event id."""
+        key = (platform, event_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
 def async_url(url: str) -> str:
     """The driver form of a database URL: sqlite:// -> sqlite+aiosqlite://, postgres(ql):// -> +asyncpg."""
     scheme, sep, rest = url.partition("://")
@@ -179,6 +216,10 @@ class Storage:
                         await connection.execute(insert(schema_version).values(version=SCHEMA_VERSION))
                     elif found > SCHEMA_VERSION:
                         raise RuntimeError(f"database schema {found} is newer than this code ({SCHEMA_VERSION})")
+                    elif found < SCHEMA_VERSION:
+                        # Upgrades so far only add tables, which create_all has just done.
+                        await connection.execute(update(schema_version).values(version=SCHEMA_VERSION))
+                        log.info("database schema upgraded from %d to %d", found, SCHEMA_VERSION)
                 return
             except (OperationalError, ProgrammingError, IntegrityError) as exc:
                 # SQLite has no advisory lock: a process that lost the race to create a table retries.
@@ -189,6 +230,30 @@ class Storage:
     async def close(self) -> None:
         """Release the connection pool."""
         await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    # -- idempotency ----------------------------------------------------------------------
+
+    async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
+        """EventLedger: the unique key makes exactly one process win for each event id."""
+        try:
+            async with self.engine.begin() as connection:
+                await connection.execute(
+                    insert(processed_events).values(platform=platform, event_id=event_id[:128], seen_at=_ts(now))
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_events(self, before: datetime) -> int:
+        """Drop event ids older than `before` (redeliveries stop long before)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(delete(processed_events).where(processed_events.c.seen_at < _ts(before)))
+            return int(result.rowcount or 0)
 
     # -- handoffs -------------------------------------------------------------------------
 

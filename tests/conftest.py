@@ -47,3 +47,9 @@ def converse(responder: Responder) -> Converse:
         return await conversation.handle(Incoming(key, text, at))
 
     return say
+
+
+@pytest.fixture(autouse=True)
+def database_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Every app a test builds keeps its state in its own SQLite file, never in the work tree.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'supportbot.db'}")

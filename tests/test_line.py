@@ -383,3 +383,73 @@ async def test_supportbot_serve_answers_a_signed_webhook(fake_line: FakeLine, un
     finally:
         process.terminate()
         await process.wait()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
+async def test_same_event_to_two_processes_at_once_is_answered_once(fake_line: FakeLine) -> None:
+    from handlers.storage import Storage, metadata
+
+    url = os.environ["TEST_DATABASE_URL"]
+    cleaner = Storage(url)
+    async with cleaner.engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+    await cleaner.close()
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "LINE_API_BASE_URL": fake_line.url,
+        "DATABASE_URL": url,
+    }
+    ports = [_free_port(), _free_port()]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bots",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        async with aiohttp.ClientSession() as session:
+            bases = [f"http://127.0.0.1:{port}" for port in ports]
+            for base in bases:
+                for _ in range(200):
+                    try:
+                        async with session.get(f"{base}/healthz") as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.05)
+            body = body_of(text_event("パスワードを忘れた", "twice-at-once"))
+            headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
+
+            async def deliver(base: str) -> int:
+                async with session.post(f"{base}/line/webhook", data=body, headers=headers) as response:
+                    return response.status
+
+            assert await asyncio.gather(*(deliver(base) for base in bases)) == [200, 200]
+            await fake_line.wait_for(1)
+            await asyncio.sleep(1.0)  # time for a second, wrong answer to show up
+        assert len(fake_line.messages()) == 1
+    finally:
+        for process in processes:
+            process.terminate()
+            await process.wait()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

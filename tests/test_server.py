@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bots.server import create_app
+from bots.server import STORAGE, create_app
 from bots.settings import load_settings
 
 
@@ -16,7 +17,7 @@ async def test_healthz_reports_the_knowledge_version(caplog: pytest.LogCaptureFi
         response = await client.get("/healthz")
         assert response.status == 200
         body = await response.json()
-    assert body["status"] == "ok"
+    assert body["status"] == "ok" and body["database"] == "ok"
     assert body["knowledge_version"]
     # Without credentials both channels are off, each with one line naming what is missing.
     off = [r.getMessage() for r in caplog.records if "channel off" in r.getMessage()]
@@ -29,3 +30,16 @@ async def test_healthz_reports_the_knowledge_version(caplog: pytest.LogCaptureFi
 async def test_unknown_route_is_404_not_500() -> None:
     async with TestClient(TestServer(create_app(load_settings(_env_file=None)))) as client:
         assert (await client.post("/nowhere", data=b"\xff")).status == 404
+
+
+async def test_healthz_fails_when_the_database_is_gone(tmp_path: Path) -> None:
+    db = tmp_path / "gone.db"
+    app = create_app(load_settings(_env_file=None, DATABASE_URL=f"sqlite:///{db}"))
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.get("/healthz")).status == 200
+        await app[STORAGE].engine.dispose()
+        db.unlink()
+        db.mkdir()  # nothing can open it now
+        response = await client.get("/healthz")
+        assert response.status == 503
+        assert (await response.json())["database"] == "unreachable"

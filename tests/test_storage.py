@@ -7,9 +7,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select
 
 from handlers.messages import ConversationKey
-from handlers.storage import ConversationState, State, Storage, async_url, metadata
+from handlers.storage import (
+    SCHEMA_VERSION,
+    ConversationState,
+    MemoryLedger,
+    State,
+    Storage,
+    async_url,
+    handoffs,
+    metadata,
+    schema_version,
+)
 
 NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
 ALICE = ConversationKey("line", "U-alice", "U-alice")
@@ -154,3 +165,35 @@ async def test_many_processes_creating_the_schema_at_once(backend: str, tmp_path
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_event_ledger_lets_one_delivery_through(storage: Storage) -> None:
+    results = await asyncio.gather(*(storage.first_delivery("line", "evt-1", NOW) for _ in range(6)))
+    assert sorted(results) == [False] * 5 + [True]
+    assert await storage.first_delivery("slack", "evt-1", NOW)  # platforms do not collide
+    assert await storage.forget_events(NOW + timedelta(seconds=1)) == 2
+    assert await storage.first_delivery("line", "evt-1", NOW)  # forgotten keys count as new
+
+
+async def test_memory_ledger_for_one_process() -> None:
+    ledger = MemoryLedger(size=2)
+    assert await ledger.first_delivery("line", "a", NOW)
+    assert not await ledger.first_delivery("line", "a", NOW)
+    assert await ledger.first_delivery("line", "b", NOW) and await ledger.first_delivery("line", "c", NOW)
+    assert await ledger.first_delivery("line", "a", NOW)  # the oldest fell out
+
+
+async def test_upgrade_from_schema_1(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Storage(url)
+    async with old.engine.begin() as connection:
+        await connection.run_sync(lambda sync: metadata.create_all(sync, tables=[schema_version, handoffs]))
+        await connection.execute(insert(schema_version).values(version=1))
+    await old.close()
+    upgraded = await fresh(url)
+    try:
+        assert await upgraded.first_delivery("line", "x", NOW)
+        async with upgraded.engine.connect() as connection:
+            assert (await connection.execute(select(schema_version.c.version))).scalar() == SCHEMA_VERSION
+    finally:
+        await upgraded.close()
