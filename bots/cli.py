@@ -23,6 +23,7 @@ from handlers import texts
 from handlers.hours import TOKYO, SupportHours
 from handlers.messages import ConversationKey, Incoming
 from handlers.responder import Answer, Responder
+from handlers.storage import SCHEMA_VERSION, Storage
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 # Support hours look a year ahead and the holiday calendar needs real years.
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--top", type=int, default=3, help="how many ranked entries to report (default 3)")
 
     sub.add_parser("chat", help="talk to the bot in the terminal")
+    sub.add_parser("migrate", help="create or upgrade the database schema (the Procfile's release step)")
 
     hours = sub.add_parser("hours", help="are phone and chat support open")
     hours.add_argument("--json", action="store_true")
@@ -93,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bots.server import serve
 
             return serve(settings, args.host, args.port)
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
         if args.command == "hours":
             return _hours(settings, args.json, _now(args.at))
         responder = build_responder(settings)
@@ -108,6 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     raise AssertionError(args.command)
+
+
+async def _migrate(settings: Settings) -> int:
+    storage = Storage(settings.database_url)
+    try:
+        await storage.init()
+    except Exception as exc:
+        print(f"supportbot: cannot prepare the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    finally:
+        await storage.close()
+    print(f"database ready (schema {SCHEMA_VERSION}, {storage.engine.dialect.name})")
+    return EXIT_OK
 
 
 def _answer_json(answer: Answer) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bots.metrics import Metrics
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
 from handlers.messages import ConversationKey, Incoming, Kind, Reply
@@ -75,8 +76,10 @@ class LineChannel:
         api_base_url: str,
         reply_timeout: float = REPLY_TIMEOUT_SECONDS,
         ledger: EventLedger | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.conversation = conversation
+        self.metrics = metrics or Metrics()
         self.ledger: EventLedger = ledger or MemoryLedger()
         self._validator = SignatureValidator(channel_secret)
         self._configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
@@ -110,6 +113,8 @@ class LineChannel:
         except BadWebhook as exc:
             log.warning("line webhook refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
+        for event in events:
+            self.metrics.events.labels("line", str(event.get("type", "?"))[:32]).inc()
         fresh = [event for event in events if await self._first_delivery(event)]
         log.info("line webhook accepted: %d events (%d new)", len(events), len(fresh))
         for event in fresh:
@@ -161,7 +166,9 @@ class LineChannel:
                 log.info("line event %s ignored (%s)", event_id, raw.get("type"))
                 return
             replies = await self.conversation.handle(incoming)
-            await self._send(event, event_id, to_messages(replies))
+            self.metrics.replied(replies)
+            if replies:
+                await self._send(event, event_id, to_messages(replies))
         except Exception:
             log.exception("line event %s failed", event_id)
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bots.core import build_responder
 from bots.line import LineChannel
+from bots.metrics import Metrics
 from bots.settings import Settings
 from bots.slack import SlackChannel
 from handlers.conversation import Conversation
@@ -21,7 +22,6 @@ from handlers.responder import Responder
 from handlers.storage import Storage
 
 log = logging.getLogger("supportbot")
-MAX_BODY_BYTES = 1024 * 1024
 SWEEP_SECONDS = 30.0
 # LINE and Slack give up redelivering long before this.
 EVENT_MEMORY = timedelta(days=1)
@@ -31,11 +31,14 @@ LINE = web.AppKey("line", LineChannel)
 SLACK = web.AppKey("slack", SlackChannel)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 STORAGE = web.AppKey("storage", Storage)
+METRICS = web.AppKey("metrics", Metrics)
 
 
 def create_app(settings: Settings, responder: Responder | None = None) -> web.Application:
     """Build the application; channels without credentials are switched off with one log line."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    metrics = Metrics()
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[metrics.timing])
+    app[METRICS] = metrics
     responder = responder or build_responder(settings)
     conversation = Conversation(responder)
     app[CONVERSATION] = conversation
@@ -54,6 +57,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
         return web.json_response({"status": "ok", "database": "ok", "knowledge_version": version})
 
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics.endpoint)
     customers: dict[str, CustomerLine] = {}
     line = slack = None
     if not settings.missing_for_line():
@@ -65,6 +69,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             settings.line_api_base_url,
             reply_timeout=settings.line_reply_timeout,
             ledger=storage,
+            metrics=metrics,
         )
         app[LINE] = line
         customers["line"] = line
@@ -79,6 +84,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             app_token=settings.slack_app_token,
             handoff_channel=settings.slack_handoff_channel,
             ledger=storage,
+            metrics=metrics,
         )
         app[SLACK] = slack
         app.router.add_post("/slack/events", slack.events)

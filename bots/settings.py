@@ -46,6 +46,7 @@ class Settings(KnowledgeSettings):
     slack_handoff_channel: str | None = Field(default=None, alias="SLACK_HANDOFF_CHANNEL")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     handoff_claim_timeout: float = Field(default=10.0, alias="HANDOFF_CLAIM_TIMEOUT", gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, alias="MAX_BODY_BYTES", ge=1024)
     database_url: str = Field(default="sqlite:///supportbot.db", alias="DATABASE_URL")
     port: int = Field(default=8080, alias="PORT", ge=1, le=65535)
     support_closed_dates: Annotated[tuple[date, ...], NoDecode] = Field(default=(), alias="SUPPORT_CLOSED_DATES")

@@ -21,6 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.metrics import Metrics
 from bots.slack_blocks import (
     ACTION_CLAIM,
     ACTION_POST,
@@ -58,6 +59,7 @@ class SlackChannel:
         app_token: str | None = None,
         handoff_channel: str | None = None,
         ledger: EventLedger | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.conversation = conversation
         self.responder = conversation.responder
@@ -68,6 +70,7 @@ class SlackChannel:
         self._app_token = app_token
         self._socket: Any = None
         self.ledger: EventLedger = ledger or MemoryLedger()
+        self.metrics = metrics or Metrics()
         client = AsyncWebClient(token=bot_token, base_url=api_base_url)
         self.app = AsyncApp(client=client, signing_secret=signing_secret, token=bot_token)
         self._register()
@@ -102,6 +105,9 @@ class SlackChannel:
         if payload is None:
             log.warning("slack request refused: not an event, command or interaction")
             return web.json_response({"error": "not a Slack event, command or interaction"}, status=400)
+        event = payload.get("event")
+        kind = event.get("type") if isinstance(event, dict) else payload.get("type") or payload.get("command")
+        self.metrics.events.labels("slack", str(kind or "?")[:32]).inc()
         event_id = payload.get("event_id")
         if isinstance(event_id, str) and not await self.ledger.first_delivery("slack", event_id, datetime.now(TOKYO)):
             # A retry (X-Slack-Retry-Num) of an event some process already took: acknowledge only.
@@ -266,6 +272,7 @@ class SlackChannel:
         if not self.handoff_channel:
             return None
         text, blocks = handoff_card(card)
+        self.metrics.handoffs.labels(card.handoff.state.value).inc()
         response = await self.app.client.chat_postMessage(channel=self.handoff_channel, text=text, blocks=blocks)
         return str(response["channel"]), str(response["ts"])
 
@@ -279,6 +286,7 @@ class SlackChannel:
 
     async def mark(self, handoff: Handoff, status: str) -> None:
         """StaffDesk: say in the thread what happened to the handoff."""
+        self.metrics.handoffs.labels(status).inc()
         notes = {
             "claimed": f"担当: <@{handoff.claimed_by}>",
             "resolved": "✅ 解決済み。お客様に評価をお願いしました。",

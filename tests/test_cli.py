@@ -16,7 +16,7 @@ JSON_KEYS = {"query", "intent", "faq_id", "score", "ranking", "lang", "text"}
 def run(
     *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("FAQ_PATH", "PORT", "DATABASE_URL")}
+    full_env = {k: v for k, v in os.environ.items() if k not in ("FAQ_PATH", "PORT")}
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bots", *args], input=stdin, capture_output=True, cwd=REPO, env=full_env, timeout=60
@@ -187,3 +187,12 @@ def test_top_changes_the_ranking_shown_not_the_reply() -> None:
     assert len(one["ranking"]) == 1 and len(five["ranking"]) == 5  # type: ignore[arg-type]
     none = lines(run("ask", "--json", "--top", "0", "パスワードを忘れた"))[0]
     assert none["ranking"] == [] and isinstance(none["score"], float)
+
+
+def test_migrate_prepares_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'release.db'}"
+    first = run("migrate", env={"DATABASE_URL": url})
+    assert first.returncode == 0 and b"database ready (schema" in first.stdout
+    assert run("migrate", env={"DATABASE_URL": url}).returncode == 0  # again: harmless
+    refused = run("migrate", env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nowhere"})
+    assert refused.returncode == 1 and b"cannot prepare the database" in refused.stderr

@@ -453,3 +453,17 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def test_metrics_count_events_answers_and_latency(bot: TestClient, fake_line: FakeLine) -> None:
+    await post(bot, body_of(text_event("パスワードを忘れた", "m1"), text_event("zzzz", "m2"), event("follow", "m3")))
+    await bot.app[LINE].drain()
+    response = await bot.get("/metrics")
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/plain")
+    text = await response.text()
+    assert 'supportbot_events_total{platform="line",type="message"} 2.0' in text
+    assert 'supportbot_events_total{platform="line",type="follow"} 1.0' in text
+    assert 'supportbot_answers_total{intent="faq"} 1.0' in text
+    assert "supportbot_fallbacks_total 1.0" in text
+    assert 'supportbot_webhook_seconds_count{platform="line"} 1.0' in text
+    assert "パスワード" not in text  # no customer text in metrics

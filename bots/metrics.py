@@ -1,0 +1,59 @@
+"""Prometheus metrics of one application (its own registry: no process-wide globals)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from handlers.messages import Reply
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+WEBHOOK_PATHS = {"/line/webhook": "line", "/slack/events": "slack"}
+
+
+class Metrics:
+    """Counters and the webhook latency histogram, exposed at GET /metrics."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.events = Counter(
+            "supportbot_events", "Webhook events received", ["platform", "type"], registry=self.registry
+        )
+        self.answers = Counter("supportbot_answers", "Replies sent, by intent", ["intent"], registry=self.registry)
+        self.fallbacks = Counter("supportbot_fallbacks", "Messages the bot could not answer", registry=self.registry)
+        self.handoffs = Counter(
+            "supportbot_handoffs", "Handoff transitions, by the state reached", ["state"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "supportbot_webhook_seconds",
+            "Time to acknowledge a webhook",
+            ["platform"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0),
+            registry=self.registry,
+        )
+
+    def replied(self, replies: list[Reply]) -> None:
+        """Count what the bot said."""
+        for reply in replies:
+            self.answers.labels(reply.intent).inc()
+            if reply.intent == "fallback":
+                self.fallbacks.inc()
+
+    @web.middleware
+    async def timing(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Observe how long each webhook takes to acknowledge."""
+        platform = WEBHOOK_PATHS.get(request.path)
+        if platform is None:
+            return await handler(request)
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            self.latency.labels(platform).observe(time.perf_counter() - started)
+
+    async def endpoint(self, _: web.Request) -> web.Response:
+        """GET /metrics in the Prometheus text format."""
+        return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
