@@ -457,6 +457,7 @@ async def test_a_killed_server_loses_nothing(fakes: tuple[FakeLine, FakeSlack], 
             async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}):
                 pass
             await eventually(lambda: bool(slack.posts(DESK)), "card posted")
+            await _linked(env["DATABASE_URL"])  # the card's thread is recorded
         finally:
             first.kill()  # no cleanup, no goodbye
             await first.wait()
@@ -496,3 +497,15 @@ async def test_a_killed_server_loses_nothing(fakes: tuple[FakeLine, FakeSlack], 
         finally:
             second.terminate()
             await second.wait()
+
+
+async def _linked(url: str) -> None:
+    storage = Storage(url)
+    try:
+        for _ in range(200):
+            if await storage.by_thread(DESK, "1700000000.000001") is not None:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("thread never linked")
+    finally:
+        await storage.close()
