@@ -87,6 +87,7 @@ class LineChannel:
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per customer: lock, tasks using it
 
     async def start(self, _: web.Application) -> None:
         """Open the Messaging API client (aiohttp on_startup)."""
@@ -117,8 +118,12 @@ class LineChannel:
             self.metrics.events.labels("line", str(event.get("type", "?"))[:32]).inc()
         fresh = [event for event in events if await self._first_delivery(event)]
         log.info("line webhook accepted: %d events (%d new)", len(events), len(fresh))
+        # One task per customer, answering their events in order; different customers in parallel.
+        by_source: dict[str, list[dict[str, object]]] = {}
         for event in fresh:
-            task = asyncio.create_task(self._answer(event))
+            by_source.setdefault(_source_key(event), []).append(event)
+        for source, batch in by_source.items():
+            task = asyncio.create_task(self._answer_in_order(source, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return web.json_response({})
@@ -148,10 +153,29 @@ class LineChannel:
         event_id = event.get("webhookEventId")
         if not isinstance(event_id, str):
             return True
-        if await self.ledger.first_delivery("line", event_id, datetime.now(UTC)):
+        try:
+            first = await self.ledger.first_delivery("line", event_id, datetime.now(UTC))
+        except Exception as exc:
+            # Better a rare second answer than a lost one (or a 500) while the database is away.
+            log.error("line event %s: ledger unavailable (%s), answering anyway", event_id, type(exc).__name__)
             return True
-        log.info("line event %s already handled", event_id)
-        return False
+        if not first:
+            log.info("line event %s already handled", event_id)
+        return first
+
+    async def _answer_in_order(self, source: str, batch: list[dict[str, object]]) -> None:
+        lock, users = self._locks.get(source, (asyncio.Lock(), 0))
+        self._locks[source] = (lock, users + 1)
+        try:
+            async with lock:
+                for raw in batch:
+                    await self._answer(raw)
+        finally:
+            lock, users = self._locks[source]
+            if users == 1:
+                del self._locks[source]
+            else:
+                self._locks[source] = (lock, users - 1)
 
     async def _answer(self, raw: dict[str, object]) -> None:
         event_id = str(raw.get("webhookEventId", "-"))
@@ -216,6 +240,15 @@ class LineChannel:
         assert self._api is not None
         profile = await self._api.get_profile(key.user_id)
         return str(profile.display_name)
+
+
+def _source_key(event: dict[str, object]) -> str:
+    source = event.get("source")
+    if isinstance(source, dict):
+        for field in ("userId", "groupId", "roomId"):
+            if isinstance(source.get(field), str):
+                return f"{field}:{source[field]}"
+    return f"event:{event.get('webhookEventId')}"
 
 
 def retry_key(event_id: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -31,9 +32,11 @@ from bots.slack_blocks import (
     answer_blocks,
     catalogue_blocks,
     entry_blocks,
+    escape,
     handoff_card,
     handoff_list,
     parse_value,
+    to_plain,
 )
 from handlers import texts
 from handlers.conversation import Conversation
@@ -44,6 +47,8 @@ from handlers.storage import EventLedger, Handoff, MemoryLedger
 log = logging.getLogger("supportbot.slack")
 
 MEMBERS_TTL = 60.0
+# A staff reply in a handoff thread may also be sent to the channel, or carry a file.
+STAFF_SUBTYPES = ("thread_broadcast", "file_share")
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
@@ -172,7 +177,16 @@ class SlackChannel:
         channel = (body.get("channel") or {}).get("id")
         if entry is None or not channel:
             return
-        await self.app.client.chat_postMessage(channel=channel, text=entry.answer_in(lang))
+        try:
+            await self.app.client.chat_postMessage(channel=channel, text=entry.answer_in(lang))
+        except SlackApiError as exc:
+            log.warning("slack post to channel failed (%s)", exc.response.get("error"))
+            await respond(
+                text="投稿できませんでした。ボットをこのチャンネルに招待してください。",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
         await respond(
             text="投稿しました" if lang == "ja" else "Posted", response_type="ephemeral", replace_original=False
         )
@@ -185,14 +199,14 @@ class SlackChannel:
         await say(text=reply.text, thread_ts=event.get("thread_ts") or event.get("ts"))
 
     async def _message(self, event: dict[str, Any], say: AsyncSay) -> None:
-        if event.get("bot_id") or event.get("subtype"):
+        if event.get("bot_id") or event.get("subtype") not in (None, *STAFF_SUBTYPES):
             return  # other bots, edits, joins: never answered
         thread = event.get("thread_ts")
         if self._is_handoff_channel(event.get("channel")) and thread and thread != event.get("ts"):
             await self._staff_line(event, thread)
             return
         # Otherwise only direct messages from people; channel chatter stays unanswered.
-        if event.get("channel_type") != "im":
+        if event.get("channel_type") != "im" or event.get("subtype"):
             return
         reply = self.responder.answer(event.get("text") or "", datetime.now(TOKYO)).reply
         await say(text=reply.text)
@@ -208,8 +222,17 @@ class SlackChannel:
             return False
         fetched, members = self._members
         if time.monotonic() - fetched > MEMBERS_TTL:
-            response = await self.app.client.conversations_members(channel=self.handoff_channel, limit=1000)
-            members = frozenset(response.get("members") or [])
+            found: set[str] = set()
+            cursor = None
+            while True:
+                response = await self.app.client.conversations_members(
+                    channel=self.handoff_channel, limit=1000, cursor=cursor
+                )
+                found.update(response.get("members") or [])
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+            members = frozenset(found)
             self._members = (time.monotonic(), members)
         return user in members
 
@@ -219,7 +242,12 @@ class SlackChannel:
             log.info("slack thread line ignored: not a handoff member")
             return
         await self.handoffs.from_staff(
-            event["channel"], thread, user, event.get("text") or "", event.get("ts") or "", datetime.now(TOKYO)
+            event["channel"],
+            thread,
+            user,
+            to_plain(event.get("text") or ""),
+            event.get("ts") or "",
+            datetime.now(TOKYO),
         )
 
     async def _claim(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
@@ -256,8 +284,11 @@ class SlackChannel:
                 replace_original=False,
             )
 
-    async def _list_handoffs(self, ack: AsyncAck, respond: AsyncRespond) -> None:
+    async def _list_handoffs(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
+        if self.handoffs is not None and not await self._is_member(command.get("user_id") or ""):
+            await respond(text="ハンドオフチャンネルのメンバーだけが一覧を見られます。", response_type="ephemeral")
+            return
         if self.handoffs is None:
             await respond(
                 text="ハンドオフは設定されていません(DATABASE_URL と SLACK_HANDOFF_CHANNEL)。",
@@ -280,8 +311,9 @@ class SlackChannel:
         """StaffDesk: one (masked) line of the customer in the handoff's thread."""
         if handoff.staff_channel and handoff.staff_thread:
             label = AUTHOR_LABELS.get(author, author)
+            line = text if author == "bot" else escape(text)  # the bot's own notes may @mention staff
             await self.app.client.chat_postMessage(
-                channel=handoff.staff_channel, thread_ts=handoff.staff_thread, text=f"*{label}*: {text}"
+                channel=handoff.staff_channel, thread_ts=handoff.staff_thread, text=f"*{label}*: {line}"
             )
 
     async def mark(self, handoff: Handoff, status: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,29 @@ ACTION_SHOW = "faq_show"
 ACTION_POST = "faq_post"
 MAX_SECTION = 3000  # Slack's limit for a section's text
 MAX_BUTTON_TEXT = 75
+
+
+_LINK = re.compile(r"<(?P<target>[^>|]+)(?:\|(?P<label>[^>]*))?>")
+
+
+def escape(text: str) -> str:
+    """Customer text as inert Slack mrkdwn: no <!channel> pings, no disguised links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_plain(text: str) -> str:
+    """Staff's Slack text as a customer should read it: links spelled out, mentions dropped."""
+
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group("target"), match.group("label")
+        if target.startswith(("@", "!", "#")):
+            return ""  # user, group and channel mentions mean nothing to a customer
+        if target.startswith("mailto:"):
+            target = target.removeprefix("mailto:")
+        return f"{label} ({target})" if label and label != target else target
+
+    text = _LINK.sub(plain, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
 def _section(text: str) -> Block:
@@ -126,15 +150,15 @@ def handoff_card(card: Card) -> tuple[str, list[Block]]:
     queued = handoff.state is State.QUEUED
     title = f"{'📨 時間外メッセージ' if queued else '🙋 有人対応の依頼'} #{handoff.id}"
     since = handoff.created_at.astimezone(TOKYO).strftime("%m/%d %H:%M")
-    facts = f"*お客様*: {handoff.customer_name}　*言語*: {handoff.lang}　*受付*: {since} JST　*経路*: {handoff.key.platform}"
+    facts = f"*お客様*: {escape(handoff.customer_name)}　*言語*: {handoff.lang}　*受付*: {since} JST　*経路*: {handoff.key.platform}"
     blocks: list[Block] = [_section(f"*{title}*"), _context(facts)]
     if card.recent:
-        lines = "\n".join(f"> *{AUTHOR_LABELS.get(a, a)}*: {t[:300]}" for a, t in card.recent)
+        lines = "\n".join(f"> *{AUTHOR_LABELS.get(a, a)}*: {escape(t[:300])}" for a, t in card.recent)
         blocks.append(_section(f"*直近のやり取り*\n{lines}"))
     if card.suggestion:
-        blocks.append(_context(f"ボットの直前の案内: {card.suggestion[:200]}"))
+        blocks.append(_context(f"ボットの直前の案内: {escape(card.suggestion[:200])}"))
     if card.first_message:
-        blocks.append(_section(f"*お客様のメッセージ*\n> {card.first_message[:1500]}"))
+        blocks.append(_section(f"*お客様のメッセージ*\n> {escape(card.first_message[:1500])}"))
     blocks.append(_context("このスレッドへの返信はお客様に届きます。`note:` で始まる行は社内メモとして残ります。"))
     blocks.append(
         {
@@ -145,7 +169,7 @@ def handoff_card(card: Card) -> tuple[str, list[Block]]:
             ],
         }
     )
-    return f"{title}: {handoff.customer_name}", blocks
+    return f"{title}: {escape(handoff.customer_name)}", blocks
 
 
 def handoff_list(handoffs: list[Handoff], now: datetime) -> str:
@@ -156,5 +180,5 @@ def handoff_list(handoffs: list[Handoff], now: datetime) -> str:
     for handoff in handoffs:
         minutes = int((now - handoff.created_at).total_seconds() // 60)
         owner = f"<@{handoff.claimed_by}>" if handoff.claimed_by else "未担当"
-        lines.append(f"• #{handoff.id} {handoff.state.value} {handoff.customer_name} ({minutes}分前) {owner}")
+        lines.append(f"• #{handoff.id} {handoff.state.value} {escape(handoff.customer_name)} ({minutes}分前) {owner}")
     return "\n".join(lines)

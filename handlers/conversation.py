@@ -107,7 +107,8 @@ class Conversation:
         if pending == PENDING_MESSAGE and incoming.kind is Kind.TEXT:
             if is_cancel(text) or not text.strip():
                 return [Reply(texts.text(lang, "handoff_leave_cancelled"), intent="fallback")]
-            await handoffs.start(incoming.key, lang, incoming.at, state.history, None, first_message=text)
+            if await handoffs.start(incoming.key, lang, incoming.at, state.history, None, first_message=text) is None:
+                return [Reply(texts.text(lang, "handoff_unavailable"), intent="handoff")]
             return [Reply(texts.text(lang, "handoff_left"), intent="handoff")]
         return None
 
@@ -117,7 +118,8 @@ class Conversation:
         at = incoming.at
         if handoffs.chat_open(at):
             suggestion = next((t for a, t in reversed(state.history) if a == "bot"), None)
-            await handoffs.start(incoming.key, lang, at, state.history, suggestion)
+            if await handoffs.start(incoming.key, lang, at, state.history, suggestion) is None:
+                return [Reply(texts.text(lang, "handoff_unavailable"), intent="handoff")]
             cancel = QuickReply(texts.text(lang, "cancel"), "終了" if lang == "ja" else "cancel")
             return [Reply(texts.text(lang, "handoff_started"), (cancel,), intent="handoff")]
         # Chat support is closed: hours, next opening, the form and phone hours, and a message may be left.

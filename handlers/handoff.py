@@ -89,16 +89,27 @@ class HandoffService:
         recent: list[tuple[str, str]],
         suggestion: str | None,
         first_message: str | None = None,
-    ) -> Handoff:
-        """Open a handoff (waiting when chat is open, queued with a left message otherwise)."""
+    ) -> Handoff | None:
+        """Open a handoff (waiting when chat is open, queued with a left message otherwise).
+
+        Returns None when staff could not be reached; the handoff is then cancelled.
+        """
         state = State.QUEUED if first_message is not None else State.WAITING
         name = await self._name(key)
-        handoff = await self.storage.create_handoff(key, state, lang, name, at)
+        handoff, created = await self.storage.create_handoff(key, state, lang, name, at)
         if first_message is not None:
             await self.storage.add_line(handoff.id, "customer", first_message, at)
-        thread = await self.desk.open_card(Card(handoff, recent, suggestion, first_message))
-        if thread is not None:
-            await self.storage.set_thread(handoff.id, *thread)
+        if not created:
+            return handoff  # the customer's open handoff (another process just opened it)
+        try:
+            thread = await self.desk.open_card(Card(handoff, recent, suggestion, first_message))
+        except Exception:
+            log.exception("handoff %d: the card could not be posted", handoff.id)
+            thread = None
+        if thread is None:
+            await self.storage.finish(handoff.id, State.CANCELLED, at)
+            return None
+        await self.storage.set_thread(handoff.id, *thread)
         log.info("handoff %d opened (%s)", handoff.id, state.value)
         return handoff
 
@@ -117,7 +128,12 @@ class HandoffService:
     async def from_staff(self, channel: str, thread: str, staff: str, text: str, message_id: str, at: datetime) -> bool:
         """A staff line in a handoff thread: internal note, or a reply pushed to the customer."""
         handoff = await self.storage.by_thread(channel, thread)
-        if handoff is None or handoff.state not in (State.QUEUED, State.WAITING, State.CLAIMED):
+        if handoff is None:
+            return False
+        if handoff.state not in (State.QUEUED, State.WAITING, State.CLAIMED):
+            await self.desk.post_in_thread(
+                handoff, "bot", "このハンドオフは終了しています。この返信はお客様に届きません。"
+            )
             return False
         masked = mask(text).text
         if masked.strip().lower().startswith(NOTE_PREFIX):
@@ -128,19 +144,15 @@ class HandoffService:
             if claimed is not None:
                 await self.desk.mark(claimed, "claimed")
         await self.storage.add_line(handoff.id, "staff", masked, at)
-        await self._push(handoff.key, [Reply(text, intent="handoff")], f"staff:{message_id}")
-        return True
+        return await self._push(handoff, [Reply(text, intent="handoff")], f"staff:{message_id}")
 
     async def claim(self, handoff_id: int, staff: str, at: datetime) -> Handoff | None:
         """A staff member takes the handoff (担当する)."""
         claimed = await self.storage.claim(handoff_id, staff, at)
         if claimed is not None:
             await self.desk.mark(claimed, "claimed")
-            await self._push(
-                claimed.key,
-                [Reply(texts.text(claimed.lang, "handoff_claimed"), intent="handoff")],
-                f"claimed:{claimed.id}",
-            )
+            note = Reply(texts.text(claimed.lang, "handoff_claimed"), intent="handoff")
+            await self._push(claimed, [note], f"claimed:{claimed.id}")
         return claimed
 
     async def resolve(self, handoff_id: int, at: datetime) -> Handoff | None:
@@ -153,27 +165,40 @@ class HandoffService:
         state.pending = f"rating:{finished.id}"
         await self.storage.save_state(finished.key, state, at)
         await self.desk.mark(finished, "resolved")
-        await self._push(finished.key, [rating_reply(finished.lang)], f"resolved:{finished.id}")
+        await self._push(finished, [rating_reply(finished.lang)], f"resolved:{finished.id}")
         return finished
 
     async def expire(self, at: datetime) -> list[Handoff]:
         """Waiting handoffs nobody claimed in time: tell the customer and offer the form."""
         expired = await self.storage.expire_unclaimed(at - self.claim_timeout, at)
         for handoff in expired:
-            await self.desk.mark(handoff, "expired")
-            await self._push(
-                handoff.key,
-                [Reply(texts.text(handoff.lang, "handoff_expired"), intent="handoff")],
-                f"expired:{handoff.id}",
-            )
+            notice = Reply(texts.text(handoff.lang, "handoff_expired"), intent="handoff")
+            await self._push(handoff, [notice], f"expired:{handoff.id}")
+            try:
+                await self.desk.mark(handoff, "expired")
+            except Exception:
+                log.exception("handoff %d: could not tell staff it expired", handoff.id)
         return expired
 
-    async def _push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
-        line = self.customers.get(key.platform)
+    async def _push(self, handoff: Handoff, replies: list[Reply], retry_id: str) -> bool:
+        """Deliver to the customer, retrying once (the retry id makes that safe); tell staff on failure."""
+        line = self.customers.get(handoff.key.platform)
         if line is None:
-            log.warning("no way to reach %s customers", key.platform)
-            return
-        await line.push(key, replies, retry_id)
+            log.warning("no way to reach %s customers", handoff.key.platform)
+            return False
+        for attempt in (1, 2):
+            try:
+                await line.push(handoff.key, replies, retry_id)
+                return True
+            except Exception as exc:
+                log.warning("handoff %d: push attempt %d failed (%s)", handoff.id, attempt, type(exc).__name__)
+        try:
+            await self.desk.post_in_thread(
+                handoff, "bot", "⚠ お客様にメッセージを届けられませんでした。時間をおいて再送してください。"
+            )
+        except Exception:
+            log.exception("handoff %d: could not tell staff about a failed push", handoff.id)
+        return False
 
     async def _name(self, key: ConversationKey) -> str:
         line = self.customers.get(key.platform)

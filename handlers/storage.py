@@ -39,7 +39,7 @@ from handlers.messages import ConversationKey
 
 log = logging.getLogger("supportbot.storage")
 
-SCHEMA_VERSION = 2  # 2: processed_events
+SCHEMA_VERSION = 3  # 2: processed_events; 3: one open handoff per customer
 _SCHEMA_LOCK = 7_310_051  # pg_advisory_xact_lock key: one process creates or upgrades at a time
 HISTORY_LINES = 6
 
@@ -121,6 +121,17 @@ handoffs = Table(
     Index("ix_handoffs_customer", "platform", "channel_id", "user_id", "state"),
     Index("ix_handoffs_thread", "staff_channel", "staff_thread", unique=True),
 )
+_OPEN_STATES = text("state IN ('queued', 'waiting', 'claimed')")
+# At most one open handoff per customer, even when two processes start one at the same moment.
+open_handoff_per_customer = Index(
+    "ux_handoffs_open_customer",
+    handoffs.c.platform,
+    handoffs.c.channel_id,
+    handoffs.c.user_id,
+    unique=True,
+    postgresql_where=_OPEN_STATES,
+    sqlite_where=_OPEN_STATES,
+)
 
 transcript_lines = Table(
     "transcript_lines",
@@ -201,7 +212,8 @@ class Storage:
 
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
+        # hide_parameters: a failing statement's values (customer text) never reach a log.
+        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True, hide_parameters=True)
 
     async def init(self) -> None:
         """Create or upgrade the schema; safe when several processes start at once."""
@@ -217,7 +229,8 @@ class Storage:
                     elif found > SCHEMA_VERSION:
                         raise RuntimeError(f"database schema {found} is newer than this code ({SCHEMA_VERSION})")
                     elif found < SCHEMA_VERSION:
-                        # Upgrades so far only add tables, which create_all has just done.
+                        # Upgrades so far add tables (create_all has just made them) and an index.
+                        await connection.run_sync(lambda sync: open_handoff_per_customer.create(sync, checkfirst=True))
                         await connection.execute(update(schema_version).values(version=SCHEMA_VERSION))
                         log.info("database schema upgraded from %d to %d", found, SCHEMA_VERSION)
                 return
@@ -259,8 +272,8 @@ class Storage:
 
     async def create_handoff(
         self, key: ConversationKey, state: State, lang: str, customer_name: str, now: datetime
-    ) -> Handoff:
-        """Open a new handoff for a customer."""
+    ) -> tuple[Handoff, bool]:
+        """Open a handoff for a customer: (the handoff, True), or (their open one, False)."""
         values = {
             "platform": key.platform,
             "channel_id": key.channel_id,
@@ -270,10 +283,24 @@ class Storage:
             "customer_name": customer_name[:200],
             "created_at": _ts(now),
         }
-        async with self.engine.begin() as connection:
-            result = await connection.execute(insert(handoffs).values(**values).returning(handoffs.c.id))
-            handoff_id = result.scalar_one()
-        return Handoff(handoff_id, key, state, lang, customer_name[:200], now)
+        try:
+            async with self.engine.begin() as connection:
+                result = await connection.execute(insert(handoffs).values(**values).returning(handoffs.c.id))
+                handoff_id = result.scalar_one()
+        except IntegrityError:
+            # This customer already has an open handoff (another process was quicker): use it.
+            existing = await self._one(
+                and_(
+                    handoffs.c.platform == key.platform,
+                    handoffs.c.channel_id == key.channel_id,
+                    handoffs.c.user_id == key.user_id,
+                    handoffs.c.state.in_([s.value for s in OPEN]),
+                )
+            )
+            if existing is None:
+                raise
+            return existing, False
+        return Handoff(handoff_id, key, state, lang, customer_name[:200], now), True
 
     async def active_handoff(self, key: ConversationKey) -> Handoff | None:
         """The customer's handoff that staff are (or will be) answering, if any."""

@@ -42,6 +42,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "ご用件を1通でお送りください(やめる場合は「キャンセル」)。"
         ),
         "handoff_left": "メッセージを承りました。受付開始後に担当者からご連絡します。",
+        "handoff_unavailable": (
+            "申し訳ありません。ただいま担当者におつなぎできません。お問い合わせフォーム(公式サイト画面下部「ヘルプ」→"
+            "「お問い合わせ」)か、電話サポート(平日9:00〜17:00)をご利用ください。"
+        ),
         "handoff_leave_cancelled": "メッセージの受付を取り消しました。ほかにご質問があればどうぞ。",
         "handoff_claimed": "担当者が確認しています。少々お待ちください。",
         "handoff_resolved": "お問い合わせありがとうございました。今回の対応はいかがでしたか? 1〜5でお選びください。",
@@ -100,6 +104,10 @@ TEXTS: dict[str, dict[str, str]] = {
             'message (or "cancel").'
         ),
         "handoff_left": "Thank you, we have your message. An agent will contact you once support opens.",
+        "handoff_unavailable": (
+            "Sorry, we cannot connect you to an agent right now. Please use the inquiry form (official website, "
+            '"ヘルプ" (Help) at the bottom of the page, then "お問い合わせ") or phone support (weekdays 9:00-17:00 JST).'
+        ),
         "handoff_leave_cancelled": "No message was left. Ask me anything else.",
         "handoff_claimed": "An agent is looking at your question. Please wait a moment.",
         "handoff_resolved": "Thank you for contacting us. How was our support? Please rate it 1-5.",

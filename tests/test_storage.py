@@ -75,7 +75,7 @@ def test_database_url_spellings(url: str, driver: str) -> None:
 
 
 async def test_handoff_lifecycle(storage: Storage) -> None:
-    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    handoff, _ = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
     assert (await storage.active_handoff(ALICE)) == handoff
     assert await storage.active_handoff(BOB) is None
     await storage.set_thread(handoff.id, "C-staff", "171.001")
@@ -94,7 +94,7 @@ async def test_handoff_lifecycle(storage: Storage) -> None:
 
 
 async def test_transcript_keeps_order_and_authors(storage: Storage) -> None:
-    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    handoff, _ = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
     for n, author in enumerate(["customer", "staff", "note", "customer"]):
         await storage.add_line(handoff.id, author, f"line {n} 入金", NOW + timedelta(seconds=n))
     lines = await storage.transcript(handoff.id)
@@ -108,8 +108,8 @@ async def test_transcript_keeps_order_and_authors(storage: Storage) -> None:
 
 
 async def test_open_handoffs_and_expiry(storage: Storage) -> None:
-    old = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW - timedelta(minutes=30))
-    queued = await storage.create_handoff(BOB, State.QUEUED, "en", "Bob", NOW - timedelta(hours=3))
+    old, _ = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW - timedelta(minutes=30))
+    queued, _ = await storage.create_handoff(BOB, State.QUEUED, "en", "Bob", NOW - timedelta(hours=3))
     assert [h.id for h in await storage.open_handoffs()] == [queued.id, old.id]
     expired = await storage.expire_unclaimed(NOW - timedelta(minutes=10), NOW)
     assert [h.id for h in expired] == [old.id]
@@ -118,7 +118,7 @@ async def test_open_handoffs_and_expiry(storage: Storage) -> None:
 
 
 async def test_racing_claims_have_one_winner(storage: Storage) -> None:
-    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    handoff, _ = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
     results = await asyncio.gather(*(storage.claim(handoff.id, f"U{n}", NOW) for n in range(8)))
     assert len([r for r in results if r is not None]) == 1
 
@@ -137,7 +137,7 @@ async def test_conversation_state_round_trip(storage: Storage) -> None:
 
 
 async def test_state_survives_a_new_storage_object(storage: Storage) -> None:
-    handoff = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    handoff, _ = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
     await storage.set_thread(handoff.id, "C", "1.1")
     again = Storage(storage.url)
     await again.init()  # init on an existing schema is harmless
@@ -160,7 +160,7 @@ async def test_many_processes_creating_the_schema_at_once(backend: str, tmp_path
     stores = [Storage(url) for _ in range(4)]
     try:
         await asyncio.gather(*(store.init() for store in stores))
-        handoff = await stores[0].create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+        handoff, _ = await stores[0].create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
         assert (await stores[3].get(handoff.id)) == handoff
     finally:
         for store in stores:
@@ -197,3 +197,15 @@ async def test_upgrade_from_schema_1(tmp_path: Path) -> None:
             assert (await connection.execute(select(schema_version.c.version))).scalar() == SCHEMA_VERSION
     finally:
         await upgraded.close()
+
+
+async def test_a_customer_has_at_most_one_open_handoff(storage: Storage) -> None:
+    results = await asyncio.gather(
+        *(storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW) for _ in range(5))
+    )
+    assert len({handoff.id for handoff, _ in results}) == 1
+    assert [created for _, created in results].count(True) == 1
+    [handoff] = await storage.open_handoffs()
+    await storage.finish(handoff.id, State.RESOLVED, NOW)
+    again, created = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
+    assert created and again.id != handoff.id  # a finished one does not block the next
