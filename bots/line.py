@@ -206,7 +206,12 @@ class LineChannel:
                 await self._api.reply_message(request, _request_timeout=self._reply_timeout)
                 log.info("line event %s answered by reply", event_id)
                 return
-            except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
+            except TimeoutError:
+                # The reply may still have arrived, and it has no retry key: pushing now could
+                # say everything twice. A refused or unsent reply is safe to replace.
+                log.warning("line event %s reply timed out; not pushing a possible duplicate", event_id)
+                return
+            except (ApiException, aiohttp.ClientError) as exc:
                 log.warning("line event %s reply failed (%s), pushing instead", event_id, _reason(exc))
         target = _source_id(event)
         if target is None:
@@ -327,7 +332,17 @@ def to_messages(replies: Iterable[Reply]) -> list[TextMessage]:
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut to `limit` as LINE counts: UTF-16 code units (an emoji outside the BMP is two)."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > limit - 1:
+            break
+        out.append(ch)
+        used += width
+    return "".join(out) + "…"
 
 
 def _reason(exc: BaseException) -> str:

@@ -100,13 +100,22 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
         conversation.handoffs = slack.handoffs = app[HANDOFFS] = handoffs
     else:
         log.warning("handoff off: needs the Slack channel and SLACK_HANDOFF_CHANNEL")
+    # Contexts start in order and stop in reverse: storage first up and last down, so the
+    # channels can finish the events in flight before the database goes away.
     app.cleanup_ctx.append(_storage_context(storage, handoffs))
-    # Start order: storage first (cleanup_ctx), then the channels; stop in reverse.
     for channel in (line, slack):
         if channel is not None:
-            app.on_startup.append(channel.start)
-            app.on_cleanup.append(channel.stop)
+            app.cleanup_ctx.append(_channel_context(channel))
     return app
+
+
+def _channel_context(channel: LineChannel | SlackChannel) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        await channel.start(app)
+        yield
+        await channel.stop(app)
+
+    return context
 
 
 def _storage_context(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -64,6 +65,13 @@ class Settings(KnowledgeSettings):
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @field_validator("slack_handoff_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
+            raise ValueError(f"must be a channel ID such as C0123456789 (not a #name): {value!r}")
         return value
 
     @field_validator("database_url")

@@ -9,15 +9,21 @@ from dataclasses import dataclass
 
 MASK = "[伏せ字]"
 
-# A labelled secret: the label stays so staff see what kind of thing was sent.
 _JA_LABELS = (
     r"パスワード|暗証番号|認証コード|確認コード|ワンタイムパスワード|二段階認証(?:の)?コード|コード|apiキー"
     r"|シークレット(?:キー)?|秘密鍵|アクセストークン|トークン"
 )
-_EN_LABELS = r"(?:pass(?:word|wd|code)?|pw|pin|otp|2fa|code|api\s*key|secret(?:\s*key)?|private\s*key|access\s*token|token)(?![a-z])"
-# A labelled secret: the label stays so staff see what kind of thing was sent.
+_EN_LABELS = (
+    r"(?:pass(?:word|wd|code)?|pw|pin|otp|2fa|code|api\s*key|secret(?:\s*key)?|private\s*key|access\s*token|token)"
+    r"(?![a-z])"
+)
+# A labelled secret: the label stays so staff see what kind of thing was sent. After an explicit
+# は / : / = / is anything printable counts; after a mere space only something with a digit or
+# a symbol does, so "2FA code not arriving" and "password reset" stay readable.
 _LABELLED = re.compile(
-    rf"(?P<label>(?:{_JA_LABELS}|{_EN_LABELS})\s*(?:は|が|:|=|is|→)?\s*)(?P<secret>[\x21-\x7e]{{4,}})",
+    rf"(?:{_JA_LABELS}|{_EN_LABELS})"
+    r"(?:\s*(?:は|が|:|=|\bis\b|→)\s*(?P<said>[\x21-\x7e]{4,})"
+    r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
     re.IGNORECASE,
 )
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
@@ -49,9 +55,14 @@ def mask(text: str) -> Masked:
     """Hide secrets in `text`; `hidden` tells whether to warn the customer."""
     normalized = unicodedata.normalize("NFKC", text)
     out = _PEM.sub(MASK, normalized)
-    out = _LABELLED.sub(lambda m: m.group("label") + MASK, out)
+    out = _LABELLED.sub(_hide_secret, out)
     if _SEED_LABEL.search(out) or _SEED_PHRASE.search(out):
         out = _SEED_PHRASE.sub(MASK, out)
     for shape in _SHAPES:
         out = shape.sub(MASK, out)
     return Masked(out, out != normalized)
+
+
+def _hide_secret(match: re.Match[str]) -> str:
+    group = "said" if match.group("said") is not None else "shaped"
+    return match.group(0)[: match.start(group) - match.start()] + MASK

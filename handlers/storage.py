@@ -91,6 +91,9 @@ class ConversationState:
     fallbacks: int = 0
     pending: str | None = None  # what the bot is waiting for: "rating:<id>", "message"
     history: list[tuple[str, str]] = field(default_factory=list)  # (author, masked text)
+    # `pending` as loaded: an unchanged one is not written back, so a rating request that
+    # staff set meanwhile (from another process) is not overwritten by a stale copy.
+    loaded_pending: str | None = field(default=None, repr=False, compare=False)
 
     def remember(self, author: str, text: str) -> None:
         """Keep the last few lines for the staff's handoff card."""
@@ -396,16 +399,17 @@ class Storage:
         if row is None:
             return ConversationState()
         history = [(str(a), str(t)) for a, t in json.loads(row["history"])]
-        return ConversationState(row["fallbacks"], row["pending"], history)
+        return ConversationState(row["fallbacks"], row["pending"], history, loaded_pending=row["pending"])
 
     async def save_state(self, key: ConversationKey, state: ConversationState, now: datetime) -> None:
         """Remember this conversation's state."""
-        values = {
+        values: dict[str, object] = {
             "fallbacks": state.fallbacks,
-            "pending": state.pending,
             "history": json.dumps(state.history, ensure_ascii=False),
             "updated_at": _ts(now),
         }
+        if state.pending != state.loaded_pending:
+            values["pending"] = state.pending
         where = and_(
             conversations.c.platform == key.platform,
             conversations.c.channel_id == key.channel_id,
@@ -418,11 +422,15 @@ class Storage:
                     async with connection.begin_nested():
                         await connection.execute(
                             insert(conversations).values(
-                                platform=key.platform, channel_id=key.channel_id, user_id=key.user_id, **values
+                                platform=key.platform,
+                                channel_id=key.channel_id,
+                                user_id=key.user_id,
+                                **{"pending": state.pending, **values},
                             )
                         )
                 except IntegrityError:  # another process inserted it first
                     await connection.execute(update(conversations).where(where).values(**values))
+        state.loaded_pending = state.pending
 
     # -- helpers --------------------------------------------------------------------------
 

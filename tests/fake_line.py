@@ -58,11 +58,12 @@ class FakeLine:
     async def _reply(self, request: web.Request) -> web.Response:
         self._check_auth(request)
         body = await request.json()
-        if self.reply_delay:
-            await asyncio.sleep(self.reply_delay)
         if self.fail_reply:
             return web.json_response({"message": "Invalid reply token"}, status=400)
+        # Delivered at once; only the answer is slow (what a timed-out reply looks like to LINE).
         self.calls.append(Call(request.path, dict(request.headers), body))
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         return web.json_response({"sentMessages": [{"id": "1", "quoteToken": "q"}]})
 
     async def _push(self, request: web.Request) -> web.Response:

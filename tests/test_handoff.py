@@ -28,7 +28,7 @@ from tests.test_line import body_of, sign, text_event
 from tests.test_slack import SECRET as SLACK_SECRET
 from tests.test_slack import signed_headers
 
-DESK = "C-HANDOFF"
+DESK = "C0HANDOFF"
 CUSTOMER = "U1234567890abcdef"
 KEY = ConversationKey("line", CUSTOMER, CUSTOMER)
 TUE_1030 = datetime(2026, 11, 24, 10, 30, tzinfo=TOKYO)
@@ -509,3 +509,112 @@ async def _linked(url: str) -> None:
         raise AssertionError("thread never linked")
     finally:
         await storage.close()
+
+
+async def test_customer_text_reaches_slack_inert_and_staff_text_reaches_line_plain(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "esc1")
+    await customer_says(bot, "<!channel> 見て <https://evil.example|公式サポート>", TUE_1030, "esc2")
+    thread = "1700000000.000001"
+    posted = slack.posts(DESK, thread)[-1].body["text"]
+    assert "<!channel>" not in posted and "&lt;!channel&gt;" in posted and "<https://evil" not in posted
+    await staff_says(bot, "こちらをご覧ください <https://example.com/help|ヘルプ> &amp; <@U-STAFF-1>", thread)
+    await eventually(lambda: any("ヘルプ (https://example.com/help)" in t for t in texts_to_customer(line)), "plain")
+    pushed = texts_to_customer(line)[-1]
+    assert pushed == "こちらをご覧ください ヘルプ (https://example.com/help) &"
+
+
+async def test_a_reply_also_sent_to_the_channel_still_reaches_the_customer(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, _ = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "tb1")
+    event = {
+        "type": "message",
+        "subtype": "thread_broadcast",
+        "channel": DESK,
+        "channel_type": "channel",
+        "user": "U-STAFF-1",
+        "text": "全員に共有しつつ返信します",
+        "ts": "1800000000.000050",
+        "thread_ts": "1700000000.000001",
+    }
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": "EvTB",
+            "event_time": 1,
+            "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+        }
+    )
+    headers = {"Content-Type": "application/json", **signed_headers(body)}
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
+    await eventually(lambda: any("全員に共有" in t for t in texts_to_customer(line)), "broadcast reply pushed")
+
+
+async def test_when_staff_cannot_be_reached_the_customer_is_told(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    assert slack.server is not None
+    await slack.server.close()  # Slack is down
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "down1")
+    assert "ただいま担当者におつなぎできません" in texts_to_customer(line)[-1]
+    storage = bot.app[HANDOFFS].storage
+    assert await storage.active_handoff(KEY) is None
+    await customer_says(bot, "パスワードを忘れた", TUE_1030, "down2")
+    assert "認証コード" in texts_to_customer(line)[-1]  # the bot answers again
+
+
+async def test_a_customers_messages_reach_the_thread_in_order(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    _, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "o0")
+    at = int(TUE_1030.timestamp() * 1000)
+    body = body_of(*(text_event(f"順番{n}", f"o{n}", timestamp=at) for n in range(1, 7)))
+    assert (await bot.post("/line/webhook", data=body, headers={"X-Line-Signature": sign(body)})).status == 200
+    await bot.app[LINE].drain()
+    lines = [c.body["text"] for c in slack.posts(DESK, "1700000000.000001")]
+    assert [line.split("順番")[1] for line in lines if "順番" in line] == ["1", "2", "3", "4", "5", "6"]
+
+
+async def test_two_requests_at_once_open_one_handoff(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    _, slack = fakes
+    bot = await start_bot()
+    at = int(TUE_1030.timestamp() * 1000)
+    body = body_of(
+        text_event("オペレーターと話したい", "d1", timestamp=at), text_event("人と話したい", "d2", timestamp=at)
+    )
+    assert (await bot.post("/line/webhook", data=body, headers={"X-Line-Signature": sign(body)})).status == 200
+    await bot.app[LINE].drain()
+    assert len([c for c in slack.posts(DESK) if "thread_ts" not in c.body]) == 1
+
+
+async def test_outsiders_cannot_list_handoffs(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
+    _, slack = fakes
+    bot = await start_bot()
+    body = urlencode(
+        {
+            "command": "/handoffs",
+            "text": "",
+            "user_id": "U-OUTSIDER",
+            "channel_id": "C9",
+            "team_id": "T1",
+            "response_url": slack.response_url("out"),
+            "trigger_id": "t",
+        }
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
+    await eventually(lambda: any(c.path == "/response/out" for c in slack.calls), "refusal")
+    assert "メンバーだけ" in next(c for c in slack.calls if c.path == "/response/out").body["text"]

@@ -264,11 +264,28 @@ async def test_failed_reply_falls_back_to_push_with_a_retry_key(bot: TestClient,
     assert "認証コード" in call.body["messages"][0]["text"]
 
 
-async def test_slow_reply_falls_back_to_push(bot: TestClient, fake_line: FakeLine) -> None:
+async def test_slow_reply_is_not_doubled_by_a_push(bot: TestClient, fake_line: FakeLine) -> None:
+    # The reply call outlives its timeout but LINE delivers it: a push as well would say it twice.
     fake_line.reply_delay = 1.0
     await post(bot, body_of(text_event("パスワードを忘れた", "slow")))
-    calls = await fake_line.wait_for(1)
-    assert calls[0].path == PUSH
+    await bot.app[LINE].drain()
+    await asyncio.sleep(1.2)
+    assert [c.path for c in fake_line.messages()] == [REPLY]
+
+
+async def test_unreachable_reply_api_falls_back_to_push(fake_line: FakeLine, responder: Responder) -> None:
+    # The reply is refused outright (here: LINE's 400 for a spent token), so pushing is safe.
+    fake_line.fail_reply = True
+    cfg = load_settings(
+        _env_file=None,
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=fake_line.url,
+    )
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "refused")))
+        await client.app[LINE].drain()
+    assert [c.path for c in fake_line.messages()] == [PUSH]
 
 
 async def test_late_answer_skips_the_expired_reply_token(bot: TestClient, fake_line: FakeLine) -> None:
@@ -281,10 +298,11 @@ async def test_late_answer_skips_the_expired_reply_token(bot: TestClient, fake_l
 
 def test_rendering_respects_line_limits() -> None:
     long_label = QuickReply("とても長いラベルのクイックリプライボタンです", "x" * 400)
-    replies = [Reply("a" * 6000, tuple([long_label] * 20))] + [Reply(f"r{n}") for n in range(7)]
+    replies = [Reply("a" * 6000, tuple([long_label] * 20)), Reply("🙏" * 3000)] + [Reply(f"r{n}") for n in range(7)]
     messages = [m.to_dict() for m in to_messages(replies)]
     assert len(messages) == 5
     assert len(messages[0]["text"]) == 5000
+    assert len(messages[1]["text"].encode("utf-16-le")) // 2 <= 5000  # LINE counts UTF-16 units
     last = messages[-1]
     items = last["quickReply"]["items"]
     assert len(items) == 13

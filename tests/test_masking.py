@@ -50,3 +50,11 @@ def test_ordinary_messages_pass_unchanged(text: str) -> None:
     masked = mask(text)
     assert not masked.hidden
     assert masked.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2FA code not arriving", "password reset please", "API key permissions", "my pin is not working"],
+)
+def test_words_after_a_label_are_not_secrets(text: str) -> None:
+    assert not mask(text).hidden

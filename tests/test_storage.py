@@ -209,3 +209,15 @@ async def test_a_customer_has_at_most_one_open_handoff(storage: Storage) -> None
     await storage.finish(handoff.id, State.RESOLVED, NOW)
     again, created = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
     assert created and again.id != handoff.id  # a finished one does not block the next
+
+
+async def test_a_stale_state_does_not_undo_a_pending_rating(storage: Storage) -> None:
+    await storage.save_state(ALICE, ConversationState(), NOW)
+    customer_copy = await storage.load_state(ALICE)  # a message is being handled...
+    staff_copy = await storage.load_state(ALICE)
+    staff_copy.pending = "rating:9"  # ...while staff resolve the handoff
+    await storage.save_state(ALICE, staff_copy, NOW)
+    customer_copy.fallbacks = 1
+    await storage.save_state(ALICE, customer_copy, NOW)
+    loaded = await storage.load_state(ALICE)
+    assert loaded.pending == "rating:9" and loaded.fallbacks == 1
