@@ -18,6 +18,7 @@ from bots.slack import SlackChannel
 from handlers.conversation import Conversation
 from handlers.handoff import CustomerLine, HandoffService
 from handlers.hours import TOKYO
+from handlers.ratelimit import RateLimiter
 from handlers.responder import Responder
 from handlers.storage import Storage
 
@@ -40,7 +41,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[metrics.timing])
     app[METRICS] = metrics
     responder = responder or build_responder(settings)
-    conversation = Conversation(responder)
+    limiter = RateLimiter(settings.rate_limit_messages, timedelta(seconds=settings.rate_limit_window))
+    conversation = Conversation(responder, limiter=limiter)
     app[CONVERSATION] = conversation
     storage = Storage(settings.database_url)
     app[STORAGE] = storage

@@ -48,6 +48,8 @@ class Settings(KnowledgeSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     handoff_claim_timeout: float = Field(default=10.0, alias="HANDOFF_CLAIM_TIMEOUT", gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, alias="MAX_BODY_BYTES", ge=1024)
+    rate_limit_messages: int = Field(default=10, alias="RATE_LIMIT_MESSAGES", ge=1)
+    rate_limit_window: float = Field(default=60.0, alias="RATE_LIMIT_WINDOW", gt=0)
     database_url: str = Field(default="sqlite:///supportbot.db", alias="DATABASE_URL")
     port: int = Field(default=8080, alias="PORT", ge=1, le=65535)
     support_closed_dates: Annotated[tuple[date, ...], NoDecode] = Field(default=(), alias="SUPPORT_CLOSED_DATES")

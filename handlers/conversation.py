@@ -8,6 +8,7 @@ from handlers.intents import Intent
 from handlers.language import detect
 from handlers.masking import mask
 from handlers.messages import Incoming, Kind, QuickReply, Reply
+from handlers.ratelimit import RateLimiter
 from handlers.responder import Responder
 from handlers.storage import ConversationState
 
@@ -29,12 +30,21 @@ class Conversation:
     conversation in storage and routes customers to staff.
     """
 
-    def __init__(self, responder: Responder, handoffs: HandoffService | None = None) -> None:
+    def __init__(
+        self, responder: Responder, handoffs: HandoffService | None = None, limiter: RateLimiter | None = None
+    ) -> None:
         self.responder = responder
         self.handoffs = handoffs
+        self.limiter = limiter
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message."""
+        if self.limiter is not None and incoming.kind in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
+            verdict = self.limiter.check(incoming.key, incoming.at)
+            if verdict == "drop":
+                return []
+            if verdict == "notice":
+                return [Reply(texts.text(detect(incoming.text), "slow_down"), intent="fallback")]
         if self.handoffs is None:
             return [self._stateless(incoming)]
         return await self._with_state(incoming, self.handoffs)
