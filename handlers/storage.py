@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Column,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    event,
     insert,
     select,
     text,
@@ -202,6 +203,16 @@ def async_url(url: str) -> str:
     return f"{driver.get(scheme, scheme)}://{rest}"
 
 
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    # WAL lets readers and the writer overlap and makes a commit cheap; the busy timeout
+    # makes a second process wait for the lock instead of failing.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -217,6 +228,8 @@ class Storage:
         self.url = async_url(url)
         # hide_parameters: a failing statement's values (customer text) never reach a log.
         self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True, hide_parameters=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def init(self) -> None:
         """Create or upgrade the schema; safe when several processes start at once."""
