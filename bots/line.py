@@ -116,11 +116,11 @@ class LineChannel:
             return web.json_response({"error": str(exc)}, status=400)
         for event in events:
             self.metrics.events.labels("line", str(event.get("type", "?"))[:32]).inc()
-        fresh = [event for event in events if await self._first_delivery(event)]
-        log.info("line webhook accepted: %d events (%d new)", len(events), len(fresh))
+        log.info("line webhook accepted: %d events", len(events))
         # One task per customer, answering their events in order; different customers in parallel.
+        # The redelivery check runs there too, so the acknowledgement never waits for the database.
         by_source: dict[str, list[dict[str, object]]] = {}
-        for event in fresh:
+        for event in events:
             by_source.setdefault(_source_key(event), []).append(event)
         for source, batch in by_source.items():
             task = asyncio.create_task(self._answer_in_order(source, batch))
@@ -169,7 +169,8 @@ class LineChannel:
         try:
             async with lock:
                 for raw in batch:
-                    await self._answer(raw)
+                    if await self._first_delivery(raw):
+                        await self._answer(raw)
         finally:
             lock, users = self._locks[source]
             if users == 1:

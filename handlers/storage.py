@@ -227,7 +227,12 @@ class Storage:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         # hide_parameters: a failing statement's values (customer text) never reach a log.
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True, hide_parameters=True)
+        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+        if self.url.startswith("sqlite"):
+            # SQLite takes one writer at a time: one connection queues writes in this process
+            # instead of several connections sleeping on the file lock.
+            options.update(pool_size=1, max_overflow=0, pool_timeout=30, pool_pre_ping=False)
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
