@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from bots import logs
 from bots.core import build_responder
 from bots.line import LineChannel
 from bots.metrics import Metrics
@@ -150,6 +151,6 @@ async def _sweep(storage: Storage, handoffs: HandoffService | None) -> None:
 
 def serve(settings: Settings, host: str, port: int | None) -> int:
     """Run the server until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    web.run_app(create_app(settings), host=host, port=port or settings.port, print=None)
+    logs.configure(json_lines=settings.log_format == "json")
+    web.run_app(create_app(settings), host=host, port=port or settings.port, print=None, access_log=None)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -48,6 +48,7 @@ class Settings(KnowledgeSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     handoff_claim_timeout: float = Field(default=10.0, alias="HANDOFF_CLAIM_TIMEOUT", gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, alias="MAX_BODY_BYTES", ge=1024)
+    log_format: Literal["plain", "json"] = Field(default="plain", alias="LOG_FORMAT")
     rate_limit_messages: int = Field(default=10, alias="RATE_LIMIT_MESSAGES", ge=1)
     rate_limit_window: float = Field(default=60.0, alias="RATE_LIMIT_WINDOW", gt=0)
     database_url: str = Field(default="sqlite:///supportbot.db", alias="DATABASE_URL")

@@ -6,9 +6,11 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -485,3 +487,49 @@ async def test_metrics_count_events_answers_and_latency(bot: TestClient, fake_li
     assert "supportbot_fallbacks_total 1.0" in text
     assert 'supportbot_webhook_seconds_count{platform="line"} 1.0' in text
     assert "パスワード" not in text  # no customer text in metrics
+
+
+async def test_sigterm_finishes_the_events_in_flight(fake_line: FakeLine, tmp_path: Path) -> None:
+    fake_line.reply_delay = 0.5  # answers are still going out when the signal comes
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "LINE_API_BASE_URL": fake_line.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'term.db'}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bots",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        body = body_of(
+            *(
+                text_event("パスワードを忘れた", f"term{n}", source={"type": "user", "userId": f"U{n}"})
+                for n in range(5)
+            )
+        )
+        async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}) as r:
+            assert r.status == 200
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), timeout=20) == 0
+    assert len(fake_line.messages()) == 5  # every accepted event was answered before exit

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -43,3 +44,14 @@ async def test_healthz_fails_when_the_database_is_gone(tmp_path: Path) -> None:
         response = await client.get("/healthz")
         assert response.status == 503
         assert (await response.json())["database"] == "unreachable"
+
+
+def test_json_log_lines() -> None:
+    from bots.logs import JsonFormatter
+
+    record = logging.LogRecord(
+        "supportbot.line", logging.INFO, __file__, 1, "line event %s answered by reply", ("e1",), None
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "line event e1 answered by reply"
+    assert entry["level"] == "info" and entry["logger"] == "supportbot.line" and entry["ts"].endswith("+00:00")
