@@ -310,14 +310,7 @@ class Storage:
                 handoff_id = result.scalar_one()
         except IntegrityError:
             # This customer already has an open handoff (another process was quicker): use it.
-            existing = await self._one(
-                and_(
-                    handoffs.c.platform == key.platform,
-                    handoffs.c.channel_id == key.channel_id,
-                    handoffs.c.user_id == key.user_id,
-                    handoffs.c.state.in_([s.value for s in OPEN]),
-                )
-            )
+            existing = await self._one(and_(_customer(key), handoffs.c.state.in_([s.value for s in OPEN])))
             if existing is None:
                 raise
             return existing, False
@@ -325,14 +318,7 @@ class Storage:
 
     async def active_handoff(self, key: ConversationKey) -> Handoff | None:
         """The customer's handoff that staff are (or will be) answering, if any."""
-        return await self._one(
-            and_(
-                handoffs.c.platform == key.platform,
-                handoffs.c.channel_id == key.channel_id,
-                handoffs.c.user_id == key.user_id,
-                handoffs.c.state.in_([s.value for s in ACTIVE]),
-            )
-        )
+        return await self._one(and_(_customer(key), handoffs.c.state.in_([s.value for s in ACTIVE])))
 
     async def get(self, handoff_id: int) -> Handoff | None:
         """One handoff by id."""
@@ -468,6 +454,12 @@ class Storage:
             )
             row = result.mappings().first()
         return _handoff(row) if row else None
+
+
+def _customer(key: ConversationKey) -> Any:
+    return and_(
+        handoffs.c.platform == key.platform, handoffs.c.channel_id == key.channel_id, handoffs.c.user_id == key.user_id
+    )
 
 
 def _handoff(row: object) -> Handoff:

@@ -3,8 +3,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +18,7 @@ from handlers.hours import TOKYO
 from handlers.messages import ConversationKey
 from handlers.responder import Responder
 from handlers.storage import State, Storage, metadata
-from tests.conftest import REPO
+from tests import servers
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 from tests.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.test_line import SECRET as LINE_SECRET
@@ -77,17 +75,14 @@ async def start_bot(fakes: tuple[FakeLine, FakeSlack], responder: Responder, tmp
         await client.close()
 
 
-async def customer_says(bot: TestClient, text: str, at: datetime, event_id: str) -> None:
-    event = text_event(text, event_id, timestamp=int(at.timestamp() * 1000))
-    body = body_of(event)
-    response = await bot.post("/line/webhook", data=body, headers={"X-Line-Signature": sign(body)})
-    assert response.status == 200
-    await bot.app[LINE].drain()  # wait for the background answer
+def customer_request(text: str, at: datetime, event_id: str) -> tuple[bytes, dict[str, str]]:
+    body = body_of(text_event(text, event_id, timestamp=int(at.timestamp() * 1000)))
+    return body, {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
 
 
-async def staff_says(
-    bot: TestClient, text: str, thread: str, user: str = "U-STAFF-1", ts: str = "1800000000.000001"
-) -> None:
+def staff_request(
+    text: str, thread: str, user: str = "U-STAFF-1", ts: str = "1800000000.000001"
+) -> tuple[str, dict[str, str]]:
     event = {
         "type": "message",
         "channel": DESK,
@@ -108,10 +103,20 @@ async def staff_says(
             "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
         }
     )
-    response = await bot.post(
-        "/slack/events", data=body, headers={"Content-Type": "application/json", **signed_headers(body)}
-    )
-    assert response.status == 200
+    return body, {"Content-Type": "application/json", **signed_headers(body)}
+
+
+async def customer_says(bot: TestClient, text: str, at: datetime, event_id: str) -> None:
+    body, headers = customer_request(text, at, event_id)
+    assert (await bot.post("/line/webhook", data=body, headers=headers)).status == 200
+    await bot.app[LINE].drain()  # wait for the background answer
+
+
+async def staff_says(
+    bot: TestClient, text: str, thread: str, user: str = "U-STAFF-1", ts: str = "1800000000.000001"
+) -> None:
+    body, headers = staff_request(text, thread, user, ts)
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
 
 
 async def staff_presses(
@@ -322,103 +327,30 @@ async def test_two_supportbot_serve_processes_share_one_handoff(fakes: tuple[Fak
     async with cleaner.engine.begin() as connection:
         await connection.run_sync(metadata.drop_all)
     await cleaner.close()
-    env = {
-        **os.environ,
-        "LINE_CHANNEL_SECRET": LINE_SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-        "LINE_API_BASE_URL": line.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SLACK_SECRET,
-        "SLACK_API_BASE_URL": slack.api_url,
-        "SLACK_HANDOFF_CHANNEL": DESK,
-        "DATABASE_URL": url,
-    }
-    ports = [_free_port(), _free_port()]
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bots",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            cwd=REPO,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    first, second = servers.free_port(), servers.free_port()
+    processes = [await servers.serve(_server_env(line, slack, url), port) for port in (first, second)]
+    thread = "1700000000.000001"
     try:
         async with aiohttp.ClientSession() as session:
-            first, second = (f"http://127.0.0.1:{port}" for port in ports)
-            for base in (first, second):
-                await _wait_healthy(session, base)
-            body = body_of(text_event("オペレーターと話したい", "pp1", timestamp=int(TUE_1030.timestamp() * 1000)))
-            async with session.post(f"{first}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}) as r:
-                assert r.status == 200
+            body, headers = customer_request("オペレーターと話したい", TUE_1030, "pp1")
+            await _post(session, first, "/line/webhook", body, headers)
             await eventually(lambda: bool(slack.posts(DESK)), "card from process one")
-            thread = "1700000000.000001"
-            event = {
-                "type": "message",
-                "channel": DESK,
-                "channel_type": "channel",
-                "user": "U-STAFF-1",
-                "text": "担当の田中です",
-                "ts": "1800000000.000009",
-                "thread_ts": thread,
-            }
-            staff = json.dumps(
-                {
-                    "type": "event_callback",
-                    "team_id": "T1",
-                    "api_app_id": "A1",
-                    "event_id": "EvPP",
-                    "event_time": 1,
-                    "event": event,
-                    "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
-                }
-            )
-            headers = {"Content-Type": "application/json", **signed_headers(staff)}
-            async with session.post(f"{second}/slack/events", data=staff, headers=headers) as r:
-                assert r.status == 200
+            staff, headers = staff_request("担当の田中です", thread, ts="1800000000.000009")
+            await _post(session, second, "/slack/events", staff, headers)
             await eventually(lambda: any("担当の田中" in t for t in texts_to_customer(line)), "reply via process two")
-            body = body_of(text_event("出金の件です", "pp2", timestamp=int(TUE_1030.timestamp() * 1000)))
-            async with session.post(f"{second}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}) as r:
-                assert r.status == 200
+            body, headers = customer_request("出金の件です", TUE_1030, "pp2")
+            await _post(session, second, "/line/webhook", body, headers)
             await eventually(
                 lambda: any("出金の件です" in c.body["text"] for c in slack.posts(DESK, thread)),
                 "customer line into the thread via process two",
             )
     finally:
         for process in processes:
-            process.terminate()
-            await process.wait()
+            await servers.stop(process)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(200):
-        try:
-            async with session.get(f"{base}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{base} never became healthy")
-
-
-async def test_a_killed_server_loses_nothing(fakes: tuple[FakeLine, FakeSlack], tmp_path: Path) -> None:
-    line, slack = fakes
-    env = {
+def _server_env(line: FakeLine, slack: FakeSlack, database_url: str) -> dict[str, str]:
+    return {
         **os.environ,
         "LINE_CHANNEL_SECRET": LINE_SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
@@ -427,76 +359,42 @@ async def test_a_killed_server_loses_nothing(fakes: tuple[FakeLine, FakeSlack], 
         "SLACK_SIGNING_SECRET": SLACK_SECRET,
         "SLACK_API_BASE_URL": slack.api_url,
         "SLACK_HANDOFF_CHANNEL": DESK,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'killed.db'}",
+        "DATABASE_URL": database_url,
     }
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
 
-    async def serve() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bots",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            cwd=REPO,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
 
-    at = int(TUE_1030.timestamp() * 1000)
+async def _post(
+    session: aiohttp.ClientSession, port: int, path: str, body: bytes | str, headers: dict[str, str]
+) -> None:
+    async with session.post(f"http://127.0.0.1:{port}{path}", data=body, headers=headers) as response:
+        assert response.status == 200
+
+
+async def test_a_killed_server_loses_nothing(fakes: tuple[FakeLine, FakeSlack], tmp_path: Path) -> None:
+    line, slack = fakes
+    env = _server_env(line, slack, f"sqlite:///{tmp_path / 'killed.db'}")
+    port = servers.free_port()
+    thread = "1700000000.000001"
     async with aiohttp.ClientSession() as session:
-        first = await serve()
+        first = await servers.serve(env, port)
         try:
-            await _wait_healthy(session, base)
-            body = body_of(text_event("オペレーターと話したい", "k1", timestamp=at))
-            async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}):
-                pass
+            body, headers = customer_request("オペレーターと話したい", TUE_1030, "k1")
+            await _post(session, port, "/line/webhook", body, headers)
             await eventually(lambda: bool(slack.posts(DESK)), "card posted")
             await _linked(env["DATABASE_URL"])  # the card's thread is recorded
         finally:
             first.kill()  # no cleanup, no goodbye
             await first.wait()
-        second = await serve()
+        second = await servers.serve(env, port)
         try:
-            await _wait_healthy(session, base)
-            event = {
-                "type": "message",
-                "channel": DESK,
-                "channel_type": "channel",
-                "user": "U-STAFF-1",
-                "text": "再起動後の返信です",
-                "ts": "1800000000.000077",
-                "thread_ts": "1700000000.000001",
-            }
-            staff = json.dumps(
-                {
-                    "type": "event_callback",
-                    "team_id": "T1",
-                    "api_app_id": "A1",
-                    "event_id": "EvK",
-                    "event_time": 1,
-                    "event": event,
-                    "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
-                }
-            )
-            headers = {"Content-Type": "application/json", **signed_headers(staff)}
-            async with session.post(f"{base}/slack/events", data=staff, headers=headers):
-                pass
+            staff, headers = staff_request("再起動後の返信です", thread, ts="1800000000.000077")
+            await _post(session, port, "/slack/events", staff, headers)
             await eventually(lambda: any("再起動後の返信" in t for t in texts_to_customer(line)), "reply after kill")
-            body = body_of(text_event("届きました", "k2", timestamp=at))
-            async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}):
-                pass
-            await eventually(
-                lambda: any("届きました" in c.body["text"] for c in slack.posts(DESK, "1700000000.000001")), "thread"
-            )
+            body, headers = customer_request("届きました", TUE_1030, "k2")
+            await _post(session, port, "/line/webhook", body, headers)
+            await eventually(lambda: any("届きました" in c.body["text"] for c in slack.posts(DESK, thread)), "thread")
         finally:
-            second.terminate()
-            await second.wait()
+            await servers.stop(second)
 
 
 async def _linked(url: str) -> None:

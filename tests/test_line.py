@@ -7,7 +7,6 @@ import hmac
 import json
 import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from bots.server import LINE, create_app
 from bots.settings import load_settings
 from handlers.messages import QuickReply, Reply
 from handlers.responder import Responder
-from tests.conftest import REPO
+from tests import servers
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 
 SECRET = "test-line-channel-secret"
@@ -370,39 +369,19 @@ async def test_supportbot_serve_answers_a_signed_webhook(fake_line: FakeLine, un
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": fake_line.url,
-        "PORT": str(unused_tcp_port),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bots",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await servers.serve(env, unused_tcp_port)
     try:
-        url = f"http://127.0.0.1:{unused_tcp_port}"
+        body = body_of(text_event("今電話つながる?", "serve-1"))
+        headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
         async with aiohttp.ClientSession() as session:
-            for _ in range(100):
-                try:
-                    async with session.get(f"{url}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            body = body_of(text_event("今電話つながる?", "serve-1"))
-            headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
-            async with session.post(f"{url}/line/webhook", data=body, headers=headers) as response:
+            url = f"http://127.0.0.1:{unused_tcp_port}/line/webhook"
+            async with session.post(url, data=body, headers=headers) as response:
                 assert response.status == 200
         [call] = await fake_line.wait_for(1)
         assert "電話サポートは現在" in call.body["messages"][0]["text"]
     finally:
-        process.terminate()
-        await process.wait()
+        await servers.stop(process)
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
@@ -421,58 +400,24 @@ async def test_same_event_to_two_processes_at_once_is_answered_once(fake_line: F
         "LINE_API_BASE_URL": fake_line.url,
         "DATABASE_URL": url,
     }
-    ports = [_free_port(), _free_port()]
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bots",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            cwd=REPO,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    ports = [servers.free_port(), servers.free_port()]
+    processes = [await servers.serve(env, port) for port in ports]
     try:
+        body = body_of(text_event("パスワードを忘れた", "twice-at-once"))
+        headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
         async with aiohttp.ClientSession() as session:
-            bases = [f"http://127.0.0.1:{port}" for port in ports]
-            for base in bases:
-                for _ in range(200):
-                    try:
-                        async with session.get(f"{base}/healthz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientConnectionError:
-                        await asyncio.sleep(0.05)
-            body = body_of(text_event("パスワードを忘れた", "twice-at-once"))
-            headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
 
-            async def deliver(base: str) -> int:
-                async with session.post(f"{base}/line/webhook", data=body, headers=headers) as response:
-                    return response.status
+            async def deliver(port: int) -> int:
+                async with session.post(f"http://127.0.0.1:{port}/line/webhook", data=body, headers=headers) as r:
+                    return r.status
 
-            assert await asyncio.gather(*(deliver(base) for base in bases)) == [200, 200]
-            await fake_line.wait_for(1)
-            await asyncio.sleep(1.0)  # time for a second, wrong answer to show up
+            assert await asyncio.gather(*(deliver(port) for port in ports)) == [200, 200]
+        await fake_line.wait_for(1)
+        await asyncio.sleep(1.0)  # time for a second, wrong answer to show up
         assert len(fake_line.messages()) == 1
     finally:
         for process in processes:
-            process.terminate()
-            await process.wait()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+            await servers.stop(process)
 
 
 async def test_metrics_count_events_answers_and_latency(bot: TestClient, fake_line: FakeLine) -> None:
@@ -491,7 +436,7 @@ async def test_metrics_count_events_answers_and_latency(bot: TestClient, fake_li
 
 async def test_sigterm_finishes_the_events_in_flight(fake_line: FakeLine, tmp_path: Path) -> None:
     fake_line.reply_delay = 0.5  # answers are still going out when the signal comes
-    port = _free_port()
+    port = servers.free_port()
     env = {
         **os.environ,
         "LINE_CHANNEL_SECRET": SECRET,
@@ -499,37 +444,14 @@ async def test_sigterm_finishes_the_events_in_flight(fake_line: FakeLine, tmp_pa
         "LINE_API_BASE_URL": fake_line.url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'term.db'}",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bots",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    process = await servers.serve(env, port)
+    body = body_of(
+        *(text_event("パスワードを忘れた", f"term{n}", source={"type": "user", "userId": f"U{n}"}) for n in range(5))
     )
-    base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-        body = body_of(
-            *(
-                text_event("パスワードを忘れた", f"term{n}", source={"type": "user", "userId": f"U{n}"})
-                for n in range(5)
-            )
-        )
-        async with session.post(f"{base}/line/webhook", data=body, headers={"X-Line-Signature": sign(body)}) as r:
-            assert r.status == 200
+        url = f"http://127.0.0.1:{port}/line/webhook"
+        async with session.post(url, data=body, headers={"X-Line-Signature": sign(body)}) as response:
+            assert response.status == 200
     process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), timeout=20) == 0
     assert len(fake_line.messages()) == 5  # every accepted event was answered before exit
