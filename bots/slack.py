@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -113,13 +115,6 @@ class SlackChannel:
         event = payload.get("event")
         kind = event.get("type") if isinstance(event, dict) else payload.get("type") or payload.get("command")
         self.metrics.events.labels("slack", str(kind or "?")[:32]).inc()
-        event_id = payload.get("event_id")
-        if isinstance(event_id, str) and not await self.ledger.first_delivery("slack", event_id, datetime.now(TOKYO)):
-            # A retry (X-Slack-Retry-Num) of an event some process already took: acknowledge only.
-            log.info(
-                "slack event %s already handled (retry %s)", event_id, request.headers.get("X-Slack-Retry-Num", "-")
-            )
-            return web.Response(status=200)
         try:
             bolt_response = await self.app.async_dispatch(
                 AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
@@ -132,6 +127,15 @@ class SlackChannel:
 
     def _register(self) -> None:
         app = self.app
+
+        # In a middleware, so events over HTTP and over Socket Mode are both taken once.
+        async def once(body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+            event_id = body.get("event_id")
+            if isinstance(event_id, str) and not await self._first_delivery(event_id):
+                return BoltResponse(status=200, body="")
+            return await next()
+
+        app.middleware(once)
         app.command("/faq")(self._faq)
         app.command("/support-hours")(self._support_hours)
         app.action(re.compile(f"^{ACTION_SHOW}"))(self._show)
@@ -210,6 +214,17 @@ class SlackChannel:
             return
         reply = self.responder.answer(event.get("text") or "", datetime.now(TOKYO)).reply
         await say(text=reply.text)
+
+    async def _first_delivery(self, event_id: str) -> bool:
+        try:
+            first = await self.ledger.first_delivery("slack", event_id, datetime.now(TOKYO))
+        except Exception as exc:  # better a rare second answer than none while the database is away
+            log.error("slack event %s: ledger unavailable (%s), answering anyway", event_id, type(exc).__name__)
+            return True
+        if not first:
+            # A retry (X-Slack-Retry-Num) of an event some process already took: acknowledge only.
+            log.info("slack event %s already handled", event_id)
+        return first
 
     # -- the staff desk (handoffs) ---------------------------------------------------------
 
