@@ -38,7 +38,7 @@ MIN_NGRAMS = 4
 WORDLESS_SOUND_TRUST = 0.5
 # Latin words the index lacks are read as the nearest known word within this edit distance.
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
-ANSWER_AT = 0.37
+ANSWER_AT = 0.34
 SUGGEST_AT = 0.25
 # How many of the best entries a decision looks at (and "did you mean" may offer).
 CANDIDATES = 5

@@ -207,9 +207,9 @@ def _sqlite_pragmas(connection: Any, _: Any) -> None:
     # WAL lets readers and the writer overlap and makes a commit cheap; the busy timeout
     # makes a second process wait for the lock instead of failing.
     cursor = connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL itself needs the lock
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -257,7 +257,8 @@ class Storage:
                 return
             except (OperationalError, ProgrammingError, IntegrityError) as exc:
                 # SQLite has no advisory lock: a process that lost the race to create a table retries.
-                if attempt == 2 or ("exist" not in str(exc).lower() and "unique" not in str(exc).lower()):
+                message = str(exc).lower()
+                if attempt == 2 or not any(word in message for word in ("exist", "unique", "locked")):
                     raise
                 log.info("schema created by another process; checking again")
 
