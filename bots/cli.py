@@ -23,7 +23,6 @@ from handlers import texts
 from handlers.hours import TOKYO, SupportHours
 from handlers.messages import ConversationKey, Incoming
 from handlers.responder import Answer, Responder
-from handlers.storage import SCHEMA_VERSION, Storage
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 # Support hours look a year ahead and the holiday calendar needs real years.
@@ -115,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
+    # Imported here: the database layer is only for this command and the server.
+    from handlers.storage import SCHEMA_VERSION, Storage
+
     storage = Storage(settings.database_url)
     try:
         await storage.init()

@@ -46,7 +46,7 @@ from bots.metrics import Metrics
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
 from handlers.messages import ConversationKey, Incoming, Kind, Reply
-from handlers.storage import EventLedger, MemoryLedger
+from handlers.records import EventLedger, MemoryLedger
 
 log = logging.getLogger("supportbot.line")
 

@@ -44,7 +44,7 @@ from handlers import texts
 from handlers.conversation import Conversation
 from handlers.handoff import Card, HandoffService
 from handlers.hours import TOKYO
-from handlers.storage import EventLedger, Handoff, MemoryLedger
+from handlers.records import EventLedger, Handoff, MemoryLedger
 
 log = logging.getLogger("supportbot.slack")
 

@@ -9,8 +9,8 @@ from typing import Any
 from faq.model import Entry, KnowledgeBase
 from handlers.handoff import Card
 from handlers.hours import TOKYO
+from handlers.records import Handoff, State
 from handlers.responder import Answer
-from handlers.storage import Handoff, State
 
 Block = dict[str, Any]
 

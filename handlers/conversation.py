@@ -9,8 +9,8 @@ from handlers.language import detect
 from handlers.masking import mask
 from handlers.messages import Incoming, Kind, QuickReply, Reply
 from handlers.ratelimit import RateLimiter
+from handlers.records import ConversationState
 from handlers.responder import Responder
-from handlers.storage import ConversationState
 
 # Action payloads a platform may send back (LINE postbacks, Slack buttons, rich menus).
 ACTION_FAQ = "faq:"

@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from handlers import texts
 from handlers.hours import SupportHours
 from handlers.masking import mask
 from handlers.messages import ConversationKey, QuickReply, Reply
-from handlers.storage import Handoff, State, Storage
+from handlers.records import Handoff, State
+
+if TYPE_CHECKING:
+    from handlers.storage import Storage
 
 log = logging.getLogger("supportbot.handoff")
 

@@ -16,8 +16,9 @@ from bots.server import HANDOFFS, LINE, create_app
 from bots.settings import load_settings
 from handlers.hours import TOKYO
 from handlers.messages import ConversationKey
+from handlers.records import State
 from handlers.responder import Responder
-from handlers.storage import State, Storage, metadata
+from handlers.storage import Storage, metadata
 from tests import servers
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 from tests.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack

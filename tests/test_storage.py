@@ -10,17 +10,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from handlers.messages import ConversationKey
-from handlers.storage import (
-    SCHEMA_VERSION,
-    ConversationState,
-    MemoryLedger,
-    State,
-    Storage,
-    async_url,
-    handoffs,
-    metadata,
-    schema_version,
-)
+from handlers.records import ConversationState, MemoryLedger, State
+from handlers.storage import SCHEMA_VERSION, Storage, async_url, handoffs, metadata, schema_version
 
 NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
 ALICE = ConversationKey("line", "U-alice", "U-alice")
