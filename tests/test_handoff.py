@@ -141,6 +141,25 @@ async def staff_presses(
     assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
 
 
+async def list_handoffs(bot: TestClient, slack: FakeSlack, user: str) -> str:
+    """Run /handoffs as `user` and return what Slack shows them."""
+    fields = {
+        "command": "/handoffs",
+        "text": "",
+        "user_id": user,
+        "channel_id": DESK,
+        "team_id": "T1",
+        "response_url": slack.response_url(user),
+        "trigger_id": "t",
+    }
+    body = urlencode(fields)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
+    path = f"/response/{user}"
+    await eventually(lambda: any(c.path == path for c in slack.calls), f"/handoffs for {user}")
+    return str(next(c for c in slack.calls if c.path == path).body["text"])
+
+
 def texts_to_customer(line: FakeLine) -> list[str]:
     return [m["text"] for call in line.messages() for m in call.body["messages"]]
 
@@ -281,21 +300,7 @@ async def test_handoffs_command_lists_open_ones(fakes: tuple[FakeLine, FakeSlack
     _, slack = fakes
     bot = await start_bot()
     await customer_says(bot, "オペレーターと話したい", TUE_1030, "l1")
-    body = urlencode(
-        {
-            "command": "/handoffs",
-            "text": "",
-            "user_id": "U-STAFF-1",
-            "channel_id": DESK,
-            "team_id": "T1",
-            "response_url": slack.response_url("list"),
-            "trigger_id": "t",
-        }
-    )
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
-    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
-    await eventually(lambda: any(c.path == "/response/list" for c in slack.calls), "list")
-    listing = next(c for c in slack.calls if c.path == "/response/list").body["text"]
+    listing = await list_handoffs(bot, slack, "U-STAFF-1")
     assert "#1 waiting" in listing and "未担当" in listing
 
 
@@ -502,18 +507,4 @@ async def test_two_requests_at_once_open_one_handoff(fakes: tuple[FakeLine, Fake
 async def test_outsiders_cannot_list_handoffs(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
     _, slack = fakes
     bot = await start_bot()
-    body = urlencode(
-        {
-            "command": "/handoffs",
-            "text": "",
-            "user_id": "U-OUTSIDER",
-            "channel_id": "C9",
-            "team_id": "T1",
-            "response_url": slack.response_url("out"),
-            "trigger_id": "t",
-        }
-    )
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
-    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
-    await eventually(lambda: any(c.path == "/response/out" for c in slack.calls), "refusal")
-    assert "メンバーだけ" in next(c for c in slack.calls if c.path == "/response/out").body["text"]
+    assert "メンバーだけ" in await list_handoffs(bot, slack, "U-OUTSIDER")
