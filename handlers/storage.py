@@ -308,13 +308,7 @@ class Storage:
 
     async def load_state(self, key: ConversationKey) -> ConversationState:
         """What the bot remembers of this conversation (empty when new)."""
-        query = select(conversations).where(
-            and_(
-                conversations.c.platform == key.platform,
-                conversations.c.channel_id == key.channel_id,
-                conversations.c.user_id == key.user_id,
-            )
-        )
+        query = select(conversations).where(_customer(key, conversations))
         async with self.engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         if row is None:
@@ -331,11 +325,7 @@ class Storage:
         }
         if state.pending != state.loaded_pending:
             values["pending"] = state.pending
-        where = and_(
-            conversations.c.platform == key.platform,
-            conversations.c.channel_id == key.channel_id,
-            conversations.c.user_id == key.user_id,
-        )
+        where = _customer(key, conversations)
         async with self.engine.begin() as connection:
             result = await connection.execute(update(conversations).where(where).values(**values))
             if result.rowcount == 0:
@@ -373,10 +363,9 @@ class Storage:
         return _handoff(row) if row else None
 
 
-def _customer(key: ConversationKey) -> Any:
-    return and_(
-        handoffs.c.platform == key.platform, handoffs.c.channel_id == key.channel_id, handoffs.c.user_id == key.user_id
-    )
+def _customer(key: ConversationKey, table: Table = handoffs) -> Any:
+    """Rows of one customer in a table keyed by platform, channel and user."""
+    return and_(table.c.platform == key.platform, table.c.channel_id == key.channel_id, table.c.user_id == key.user_id)
 
 
 def _handoff(row: object) -> Handoff:

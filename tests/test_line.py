@@ -21,7 +21,7 @@ from linebot.v3.webhook import SignatureValidator
 
 from bots.line import retry_key, to_messages
 from bots.server import LINE, create_app
-from bots.settings import load_settings
+from bots.settings import Settings, load_settings
 from handlers.messages import QuickReply, Reply
 from handlers.responder import Responder
 from tests import servers
@@ -74,15 +74,20 @@ async def fake_line() -> AsyncIterator[FakeLine]:
     await fake.server.close()
 
 
-@pytest.fixture
-async def bot(fake_line: FakeLine, responder: Responder) -> AsyncIterator[TestClient]:
-    cfg = load_settings(
+def line_settings(fake_line: FakeLine, **more: object) -> Settings:
+    """Settings of a bot whose LINE channel talks to the fake API."""
+    return load_settings(
         _env_file=None,
         LINE_CHANNEL_SECRET=SECRET,
         LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
         LINE_API_BASE_URL=fake_line.url,
-        LINE_REPLY_TIMEOUT=0.3,
+        **more,
     )
+
+
+@pytest.fixture
+async def bot(fake_line: FakeLine, responder: Responder) -> AsyncIterator[TestClient]:
+    cfg = line_settings(fake_line, LINE_REPLY_TIMEOUT=0.3)
     async with TestClient(TestServer(create_app(cfg, responder))) as client:
         yield client
 
@@ -277,12 +282,7 @@ async def test_slow_reply_is_not_doubled_by_a_push(bot: TestClient, fake_line: F
 async def test_unreachable_reply_api_falls_back_to_push(fake_line: FakeLine, responder: Responder) -> None:
     # The reply is refused outright (here: LINE's 400 for a spent token), so pushing is safe.
     fake_line.fail_reply = True
-    cfg = load_settings(
-        _env_file=None,
-        LINE_CHANNEL_SECRET=SECRET,
-        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
-        LINE_API_BASE_URL=fake_line.url,
-    )
+    cfg = line_settings(fake_line)
     async with TestClient(TestServer(create_app(cfg, responder))) as client:
         await post(client, body_of(text_event("パスワードを忘れた", "refused")))
         await client.app[LINE].drain()
@@ -345,12 +345,7 @@ async def test_logs_hold_no_secret_token_signature_or_customer_text(
 async def test_two_processes_pushing_the_same_event_deliver_it_once(fake_line: FakeLine, responder: Responder) -> None:
     # Reply tokens refused, so both copies push; the retry key makes LINE take only one.
     fake_line.fail_reply = True
-    cfg = load_settings(
-        _env_file=None,
-        LINE_CHANNEL_SECRET=SECRET,
-        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
-        LINE_API_BASE_URL=fake_line.url,
-    )
+    cfg = line_settings(fake_line)
     body = body_of(text_event("パスワードを忘れた", "dup"))
     async with (
         TestClient(TestServer(create_app(cfg, responder))) as one,
