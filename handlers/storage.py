@@ -159,6 +159,10 @@ class Storage:
                 async with self.engine.begin() as connection:
                     if self.engine.dialect.name == "postgresql":
                         await connection.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
+                    else:
+                        # The driver starts no transaction before DDL: take the write lock now so the
+                        # checks and creates below run as one unit, the others waiting on busy_timeout.
+                        await connection.exec_driver_sql("BEGIN IMMEDIATE")
                     await connection.run_sync(metadata.create_all, checkfirst=True)
                     found = (await connection.execute(select(schema_version.c.version))).scalar()
                     if found is None:
@@ -172,7 +176,7 @@ class Storage:
                         log.info("database schema upgraded from %d to %d", found, SCHEMA_VERSION)
                 return
             except (OperationalError, ProgrammingError, IntegrityError) as exc:
-                # SQLite has no advisory lock: a process that lost the race to create a table retries.
+                # A lock wait longer than busy_timeout, or a PostgreSQL catalogue race: check again.
                 message = str(exc).lower()
                 if attempt == 2 or not any(word in message for word in ("exist", "unique", "locked")):
                     raise
