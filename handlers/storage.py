@@ -30,9 +30,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from handlers.batching import Batcher
 from handlers.messages import ConversationKey
 from handlers.records import ACTIVE, OPEN, ConversationState, Handoff, Line, State
 
@@ -151,6 +154,8 @@ class Storage:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        # SQLite allows 32,766 variables a statement; 3 a row.
+        self._deliveries: Batcher[tuple[str, str, float], bool] = Batcher(self._record_deliveries, max_size=1000)
 
     async def init(self) -> None:
         """Create or upgrade the schema; safe when several processes start at once."""
@@ -195,14 +200,26 @@ class Storage:
 
     async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
         """EventLedger: the unique key makes exactly one process win for each event id."""
-        try:
-            async with self.engine.begin() as connection:
-                await connection.execute(
-                    insert(processed_events).values(platform=platform, event_id=event_id[:128], seen_at=_ts(now))
-                )
-        except IntegrityError:
-            return False
-        return True
+        return await self._deliveries.submit((platform, event_id[:128], _ts(now)))
+
+    async def _record_deliveries(self, batch: list[tuple[str, str, float]]) -> list[bool]:
+        # One INSERT for every event that arrived meanwhile: the rows the database took are
+        # the first deliveries; a key already there (or twice in this batch) is a repeat.
+        rows = list({(platform, event_id): seen for platform, event_id, seen in batch}.items())
+        dialect_insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            dialect_insert(processed_events)
+            .values([{"platform": p, "event_id": e, "seen_at": seen} for (p, e), seen in rows])
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.platform, processed_events.c.event_id)
+        )
+        async with self.engine.begin() as connection:
+            taken = {(row.platform, row.event_id) for row in await connection.execute(statement)}
+        results = []
+        for platform, event_id, _ in batch:
+            results.append((platform, event_id) in taken)
+            taken.discard((platform, event_id))  # a second copy in the same batch is a repeat
+        return results
 
     async def forget_events(self, before: datetime) -> int:
         """Drop event ids older than `before` (redeliveries stop long before)."""
