@@ -18,18 +18,6 @@ from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
-from linebot.v3.messaging import (
-    ApiException,
-    AsyncApiClient,
-    AsyncMessagingApi,
-    Configuration,
-    MessageAction,
-    PushMessageRequest,
-    QuickReply,
-    QuickReplyItem,
-    ReplyMessageRequest,
-    TextMessage,
-)
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import (
     Event,
@@ -42,6 +30,7 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bots.line_api import LineApi, LineApiError, Message
 from bots.metrics import Metrics
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
@@ -58,6 +47,7 @@ MAX_ACTION_TEXT = 300
 # A reply token is good for about a minute; past this age the answer goes out by push.
 REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
+PUSH_TIMEOUT_SECONDS = 10.0
 _RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
 
 
@@ -82,17 +72,14 @@ class LineChannel:
         self.metrics = metrics or Metrics()
         self.ledger: EventLedger = ledger or MemoryLedger()
         self._validator = SignatureValidator(channel_secret)
-        self._configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
+        self._api = LineApi(api_base_url, access_token)
         self._reply_timeout = reply_timeout
-        self._client: AsyncApiClient | None = None
-        self._api: AsyncMessagingApi | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per customer: lock, tasks using it
 
     async def start(self, _: web.Application) -> None:
         """Open the Messaging API client (aiohttp on_startup)."""
-        self._client = AsyncApiClient(self._configuration)
-        self._api = AsyncMessagingApi(self._client)
+        await self._api.start()
 
     async def drain(self) -> None:
         """Wait until every accepted event has been answered."""
@@ -102,9 +89,7 @@ class LineChannel:
     async def stop(self, _: web.Application) -> None:
         """Finish the events in flight, then close the client (aiohttp on_cleanup)."""
         await self.drain()
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
+        await self._api.close()
 
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /line/webhook: verify, parse, acknowledge, answer in the background."""
@@ -197,14 +182,12 @@ class LineChannel:
         except Exception:
             log.exception("line event %s failed", event_id)
 
-    async def _send(self, event: Event, event_id: str, messages: list[TextMessage]) -> None:
-        assert self._api is not None
+    async def _send(self, event: Event, event_id: str, messages: list[Message]) -> None:
         token = getattr(event, "reply_token", None)
         age = time.time() - event.timestamp / 1000
         if token and age < REPLY_TOKEN_SECONDS:
             try:
-                request = ReplyMessageRequest(reply_token=token, messages=messages)
-                await self._api.reply_message(request, _request_timeout=self._reply_timeout)
+                await self._api.reply(token, messages, self._reply_timeout)
                 log.info("line event %s answered by reply", event_id)
                 return
             except TimeoutError:
@@ -212,18 +195,16 @@ class LineChannel:
                 # say everything twice. A refused or unsent reply is safe to replace.
                 log.warning("line event %s reply timed out; not pushing a possible duplicate", event_id)
                 return
-            except (ApiException, aiohttp.ClientError) as exc:
+            except (LineApiError, aiohttp.ClientError) as exc:
                 log.warning("line event %s reply failed (%s), pushing instead", event_id, _reason(exc))
         target = _source_id(event)
         if target is None:
             log.warning("line event %s has no one to push to", event_id)
             return
         try:
-            await self._api.push_message(
-                PushMessageRequest(to=target, messages=messages), x_line_retry_key=retry_key(event_id)
-            )
+            await self._api.push(target, messages, retry_key(event_id), PUSH_TIMEOUT_SECONDS)
             log.info("line event %s answered by push", event_id)
-        except ApiException as exc:
+        except LineApiError as exc:
             if exc.status == 409:  # the retry key was accepted before: delivered already
                 log.info("line event %s push already accepted", event_id)
             else:
@@ -231,21 +212,16 @@ class LineChannel:
 
     async def push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
         """CustomerLine: push replies (a staff answer, a rating request) with a stable retry key."""
-        assert self._api is not None
         try:
-            await self._api.push_message(
-                PushMessageRequest(to=key.channel_id, messages=to_messages(replies)),
-                x_line_retry_key=retry_key(retry_id),
-            )
-        except ApiException as exc:
+            await self._api.push(key.channel_id, to_messages(replies), retry_key(retry_id), PUSH_TIMEOUT_SECONDS)
+        except LineApiError as exc:
             if exc.status != 409:  # 409: that retry key was delivered already
                 raise
 
     async def display_name(self, key: ConversationKey) -> str:
         """CustomerLine: the customer's LINE display name."""
-        assert self._api is not None
-        profile = await self._api.get_profile(key.user_id)
-        return str(profile.display_name)
+        profile = await self._api.profile(key.user_id, PUSH_TIMEOUT_SECONDS)
+        return str(profile.get("displayName") or "")
 
 
 def _source_key(event: dict[str, object]) -> str:
@@ -315,20 +291,23 @@ def _without_mentions(message: TextMessageContent) -> str:
     return text.strip()
 
 
-def to_messages(replies: Iterable[Reply]) -> list[TextMessage]:
-    """Render replies within LINE's limits: 5 messages, 5,000 characters, 13 quick replies.
+def to_messages(replies: Iterable[Reply]) -> list[Message]:
+    """Render replies as LINE message objects within its limits: 5 messages, 5,000 characters, 13 quick replies.
 
     LINE shows quick replies only under the last message, so the last suggestions go there.
     """
     replies = list(replies)[:MAX_MESSAGES]
     suggestions = next((r.quick_replies for r in reversed(replies) if r.quick_replies), ())
-    messages = [TextMessage(text=_cut(reply.text or "…", MAX_TEXT)) for reply in replies]
+    messages: list[Message] = [{"type": "text", "text": _cut(reply.text or "…", MAX_TEXT)} for reply in replies]
     if messages and suggestions:
         items = [
-            QuickReplyItem(action=MessageAction(label=_cut(q.label, MAX_LABEL), text=_cut(q.text, MAX_ACTION_TEXT)))
+            {
+                "type": "action",
+                "action": {"type": "message", "label": _cut(q.label, MAX_LABEL), "text": _cut(q.text, MAX_ACTION_TEXT)},
+            }
             for q in suggestions[:MAX_QUICK_REPLIES]
         ]
-        messages[-1].quick_reply = QuickReply(items=items)
+        messages[-1]["quickReply"] = {"items": items}
     return messages
 
 

@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhook import SignatureValidator
 
 from bots.line import retry_key, to_messages
@@ -300,7 +301,9 @@ async def test_late_answer_skips_the_expired_reply_token(bot: TestClient, fake_l
 def test_rendering_respects_line_limits() -> None:
     long_label = QuickReply("とても長いラベルのクイックリプライボタンです", "x" * 400)
     replies = [Reply("a" * 6000, tuple([long_label] * 20)), Reply("🙏" * 3000)] + [Reply(f"r{n}") for n in range(7)]
-    messages = [m.to_dict() for m in to_messages(replies)]
+    messages = to_messages(replies)
+    # The SDK's own request model accepts the plain dicts the bot posts.
+    assert ReplyMessageRequest.from_dict({"replyToken": "t", "messages": messages}).to_dict()["messages"] == messages
     assert len(messages) == 5
     assert len(messages[0]["text"]) == 5000
     assert len(messages[1]["text"].encode("utf-16-le")) // 2 <= 5000  # LINE counts UTF-16 units

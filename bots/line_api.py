@@ -1,0 +1,84 @@
+"""The three Messaging API calls the bot makes (reply, push, profile), as plain JSON on one session.
+
+The SDK's request models cost about 1.3 ms an answer to build and serialise (measured with
+bench/bench_webhook.py and py-spy), more than matching the question; the bot's messages are
+small fixed shapes, so they are built as dicts and posted directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+Message = dict[str, Any]
+# Calls in flight at once. Callers beyond it wait here, before their timeout starts, so a burst
+# of answers queues instead of timing out inside the connection pool.
+MAX_IN_FLIGHT = 64
+
+
+class LineApiError(Exception):
+    """LINE answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message[:200]}")
+        self.status = status
+
+
+class LineApi:
+    """A Messaging API client bound to one channel access token and API host."""
+
+    def __init__(self, base_url: str, access_token: str) -> None:
+        self._base = base_url.rstrip("/")
+        self._token = access_token
+        self._session: aiohttp.ClientSession | None = None
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def start(self) -> None:
+        """Open the HTTP session (inside the running event loop)."""
+        self._session = aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {self._token}"},
+            connector=aiohttp.TCPConnector(limit=MAX_IN_FLIGHT),
+            json_serialize=lambda value: json.dumps(value, ensure_ascii=False),
+        )
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def reply(self, reply_token: str, messages: list[Message], timeout: float) -> None:
+        """POST /v2/bot/message/reply."""
+        await self._call("POST", "/v2/bot/message/reply", {"replyToken": reply_token, "messages": messages}, timeout)
+
+    async def push(self, to: str, messages: list[Message], retry_key: str, timeout: float) -> None:
+        """POST /v2/bot/message/push; the retry key makes a repeated push a no-op (LINE answers 409)."""
+        body = {"to": to, "messages": messages}
+        await self._call("POST", "/v2/bot/message/push", body, timeout, {"X-Line-Retry-Key": retry_key})
+
+    async def profile(self, user_id: str, timeout: float) -> dict[str, Any]:
+        """GET /v2/bot/profile/{userId}."""
+        return await self._call("GET", f"/v2/bot/profile/{user_id}", None, timeout)
+
+    async def _call(
+        self, method: str, path: str, body: Any, timeout: float, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        if self._session is None:
+            raise RuntimeError("LineApi.start() has not run")
+        async with (
+            self._slots,
+            self._session.request(
+                method, self._base + path, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response,
+        ):
+            payload = await response.read()
+            if response.status >= 300:
+                raise LineApiError(response.status, payload.decode("utf-8", "replace"))
+            try:
+                parsed = json.loads(payload) if payload else {}
+            except ValueError:
+                parsed = {}
+            return parsed if isinstance(parsed, dict) else {}
