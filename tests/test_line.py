@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhook import SignatureValidator
 
-from bots.line import retry_key, to_messages
+from bots.line import retry_key, to_incoming, to_messages
 from bots.server import LINE, create_app
 from bots.settings import Settings, load_settings
-from handlers.messages import QuickReply, Reply
+from handlers.messages import Kind, QuickReply, Reply
 from handlers.responder import Responder
 from tests import servers
 from tests.fake_line import ACCESS_TOKEN, FakeLine
@@ -453,3 +453,54 @@ async def test_sigterm_finishes_the_events_in_flight(fake_line: FakeLine, tmp_pa
     process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), timeout=20) == 0
     assert len(fake_line.messages()) == 5  # every accepted event was answered before exit
+
+
+def _event(**fields: object) -> dict[str, object]:
+    event: dict[str, object] = {
+        "type": "message",
+        "mode": "active",
+        "timestamp": 1_795_000_000_000,
+        "source": {"type": "user", "userId": "U1"},
+        "message": {"type": "text", "id": "1", "text": "入金"},
+    }
+    event.update(fields)
+    return event
+
+
+GROUP = {"type": "group", "groupId": "G1", "userId": "U1"}
+MENTION_SELF = {"mentionees": [{"index": 0, "length": 4, "type": "user", "isSelf": True}]}
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (_event(), ("U1", "入金", Kind.TEXT)),
+        (_event(mode="standby"), None),
+        (_event(source=None), None),
+        (_event(source={"type": "user"}), None),
+        (_event(source="U1"), None),
+        (_event(message={"type": "text", "text": 42}), None),
+        (_event(message="hello"), None),
+        (_event(message={"type": "sticker"}), ("U1", "", Kind.MEDIA)),
+        (_event(source=GROUP), None),  # a group message that does not mention the bot
+        (_event(source=GROUP, message={"type": "sticker"}), None),
+        (
+            _event(source=GROUP, message={"type": "text", "text": "@bot 入金", "mention": MENTION_SELF}),
+            ("G1", "入金", Kind.TEXT),
+        ),
+        (_event(type="follow", message=None), ("U1", "", Kind.FOLLOW)),
+        (_event(type="postback", postback={"data": "hours@ja"}), ("U1", "hours@ja", Kind.ACTION)),
+        (_event(type="postback", postback={"data": ["x"]}), None),
+        (_event(type="unsend"), None),
+        (_event(timestamp="soon"), ("U1", "入金", Kind.TEXT)),
+    ],
+)
+def test_events_become_incoming_messages_or_nothing(
+    event: dict[str, object], expected: tuple[str, str, Kind] | None
+) -> None:
+    incoming = to_incoming(event)
+    if expected is None:
+        assert incoming is None
+    else:
+        assert incoming is not None
+        assert (incoming.key.channel_id, incoming.text, incoming.kind) == expected
