@@ -13,6 +13,7 @@ thresholds decides.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -103,21 +104,38 @@ class Match:
         return next((c.score for c in self.candidates if c.entry.id == entry_id), None)
 
 
+# Recent queries whose Match is kept: quick-reply taps and menu buttons send the same few texts
+# again and again, and a Match is immutable.
+RECENT_QUERIES = 4096
+
+
 class Matcher:
     """A ranking engine over one knowledge base. Pure and synchronous."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, remember: int = RECENT_QUERIES) -> None:
         self.kb = kb
         self.analyzer = Analyzer(kb.synonyms, kb.stopwords)
         self.index = index_module.build(kb, self.analyzer)
         self._latin_terms = sorted(t for t in self.index.terms if t.isascii() and len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
+        self._remember = remember
+        self._recent: OrderedDict[tuple[str, int], Match] = OrderedDict()
 
     def match(self, query: str, top: int = 3) -> Match:
         """Rank the entries for `query` and return the `top` best with a decision."""
-        analysis = self.analyzer.analyze(query[:MAX_QUERY_CHARS])
+        key = (query[:MAX_QUERY_CHARS], top)
+        known = self._recent.get(key)
+        if known is not None:
+            self._recent.move_to_end(key)
+            return known
+        analysis = self.analyzer.analyze(key[0])
         candidates = self._top(self.scores(analysis), max(top, CANDIDATES))
-        return Match(candidates=candidates, decision=self._decide(candidates), top=top)
+        found = Match(candidates=candidates, decision=self._decide(candidates), top=top)
+        if self._remember:
+            self._recent[key] = found
+            if len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
+        return found
 
     def scores(self, analysis: Analysis) -> np.ndarray:
         """Score every entry for an analysed query."""

@@ -91,3 +91,15 @@ def test_long_and_hostile_input_still_finds_its_entry(matcher: Matcher) -> None:
     hidden = matcher.match("\u200b\ufeff入金が\u202e反映されない")  # zero-width and bidi characters
     assert hidden.best is not None and hidden.best.entry.id == "deposit-not-reflected"
     assert hidden.decision is Decision.ANSWER
+
+
+def test_recent_queries_are_answered_from_memory_within_a_bound(matcher: Matcher) -> None:
+    small = Matcher(matcher.kb, remember=2)
+    first = small.match("パスワード忘れた")
+    assert small.match("パスワード忘れた") is first
+    assert small.match("パスワード忘れた", top=5) is not first  # a different top is a different question
+    small.match("入金が反映されない")
+    assert small.match("パスワード忘れた") is not first  # pushed out by the two after it
+    assert small.match("パスワード忘れた") == first  # and computed again, identically
+    uncached = Matcher(matcher.kb, remember=0)
+    assert uncached.match("API") is not uncached.match("API")
