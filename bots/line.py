@@ -39,6 +39,7 @@ MAX_ACTION_TEXT = 300
 REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
 PUSH_TIMEOUT_SECONDS = 10.0
+ANSWERING = 16
 _RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
 
 
@@ -67,6 +68,9 @@ class LineChannel:
         self._reply_timeout = reply_timeout
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per customer: lock, tasks using it
+        # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
+        # acknowledged between answers instead of behind all of them.
+        self._answering = asyncio.Semaphore(ANSWERING)
 
     async def start(self, _: web.Application) -> None:
         """Open the Messaging API client (aiohttp on_startup)."""
@@ -146,7 +150,8 @@ class LineChannel:
             async with lock:
                 for raw in batch:
                     if await self._first_delivery(raw):
-                        await self._answer(raw)
+                        async with self._answering:
+                            await self._answer(raw)
         finally:
             lock, users = self._locks[source]
             if users == 1:
