@@ -197,7 +197,7 @@ class Matcher:
             return self._corrections[word]
         limit = MAX_TYPO_DISTANCE.get(len(word), 2 if len(word) > 7 else 0)
         found = None
-        if limit:
+        if limit and not word.isdigit():  # a number is not a misspelt word
             best = process.extractOne(
                 word, self._latin_terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit
             )

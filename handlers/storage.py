@@ -155,6 +155,12 @@ class Storage:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         # SQLite allows 32,766 variables a statement; 3 a row.
+        dialect_insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        self._record_new_events = (
+            dialect_insert(processed_events)
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.platform, processed_events.c.event_id)
+        )
         self._deliveries: Batcher[tuple[str, str, float], bool] = Batcher(self._record_deliveries, max_size=1000)
 
     async def init(self) -> None:
@@ -205,16 +211,11 @@ class Storage:
     async def _record_deliveries(self, batch: list[tuple[str, str, float]]) -> list[bool]:
         # One INSERT for every event that arrived meanwhile: the rows the database took are
         # the first deliveries; a key already there (or twice in this batch) is a repeat.
-        rows = list({(platform, event_id): seen for platform, event_id, seen in batch}.items())
-        dialect_insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            dialect_insert(processed_events)
-            .values([{"platform": p, "event_id": e, "seen_at": seen} for (p, e), seen in rows])
-            .on_conflict_do_nothing()
-            .returning(processed_events.c.platform, processed_events.c.event_id)
-        )
+        rows = {(platform, event_id): seen for platform, event_id, seen in batch}
+        parameters = [{"platform": p, "event_id": e, "seen_at": seen} for (p, e), seen in rows.items()]
         async with self.engine.begin() as connection:
-            taken = {(row.platform, row.event_id) for row in await connection.execute(statement)}
+            result = await connection.execute(self._record_new_events, parameters)
+            taken = {(row.platform, row.event_id) for row in result}
         results = []
         for platform, event_id, _ in batch:
             results.append((platform, event_id) in taken)

@@ -169,6 +169,13 @@ async def test_event_ledger_lets_one_delivery_through(storage: Storage) -> None:
     assert await storage.first_delivery("line", "evt-1", NOW)  # forgotten keys count as new
 
 
+async def test_event_ledger_sorts_a_mixed_batch(storage: Storage) -> None:
+    assert await storage.first_delivery("line", "a", NOW) and await storage.first_delivery("line", "b", NOW)
+    ids = ["a", "c", "c", "b", "d"]
+    results = await asyncio.gather(*(storage.first_delivery("line", i, NOW) for i in ids))
+    assert results == [False, True, False, False, True]
+
+
 async def test_memory_ledger_for_one_process() -> None:
     ledger = MemoryLedger(size=2)
     assert await ledger.first_delivery("line", "a", NOW)
