@@ -47,6 +47,8 @@ class Analysis:
     ngrams: frozenset[str]
     compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     verbal: frozenset[str] = frozenset()
+    # "XのY": the terms of each noun Y that a noun X owns, with X's terms (Gmailのパスワード).
+    owned: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class _Token:
     compound: str | None = None
     parts: tuple[str, ...] = ()
     verbal: bool = False
+    noun: bool = False
+    possessive: bool = False  # the particle の
 
 
 @lru_cache(maxsize=1)
@@ -97,8 +101,15 @@ class Analyzer:
         compounds: dict[str, tuple[str, ...]] = {}
         verbal: set[str] = set()
         readings: list[str] = []
+        owned: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        owner: tuple[str, ...] = ()  # the noun just before a の, while the next word is awaited
+        previous: _Token | None = None
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
+            if owner and token.noun and token.terms:
+                owned.append((owner, tuple(term for term, _ in token.terms)))
+            owner = tuple(t for t, _ in previous.terms) if token.possessive and previous and previous.noun else ()
+            previous = token
             if spans and any(b <= begin and end <= e for b, e in spans):
                 continue  # the synonym group found here stands for this word
             for term, weight in token.terms:
@@ -118,7 +129,16 @@ class Analyzer:
             ngrams=_ngrams(readings) if ngrams else frozenset(),
             compounds=compounds,
             verbal=frozenset(verbal),
+            owned=tuple(owned),
         )
+
+    def latin_spellings(self) -> list[str]:
+        """The one-word Latin spellings of the synonym groups (deposit, withdrawal, password)."""
+        return sorted(m for m in self._member_groups if m.isascii() and m.isalnum())
+
+    def groups_of(self, term: str) -> frozenset[str]:
+        """The synonym groups a folded term spells."""
+        return self._member_groups.get(term, frozenset())
 
     def _tokens_of(self, text: str) -> Iterator[tuple[int, int, _Token]]:
         for start in range(0, len(text), _CHUNK_CHARS):
@@ -141,14 +161,14 @@ class Analyzer:
                 for word in words
                 if word not in self._stop_en and word not in self._stop
             )
-            return _Token(" ".join(words), terms)
+            return _Token(" ".join(words), terms, noun=True)
         if pos[0] in _SEPARATOR_POS:
             return _Token("", ())
         whole = fold_clean(morpheme.normalized_form())
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])
         if weight is None or (pos[0] == "名詞" and pos[1] in ("数詞", "非自立可能")):
-            return _Token(reading, ())
+            return _Token(reading, (), possessive=surface == "の" and pos[0] == "助詞")
         found: dict[str, float] = {}
         self._add_term(whole, weight, found)
         parts: list[str] = []
@@ -161,7 +181,9 @@ class Analyzer:
                     if term in found and term != whole:
                         parts.append(term)
         compound = whole if parts and whole in found else None
-        return _Token(reading, tuple(found.items()), compound, tuple(parts), verbal=pos[0] == "動詞")
+        return _Token(
+            reading, tuple(found.items()), compound, tuple(parts), verbal=pos[0] == "動詞", noun=pos[0] == "名詞"
+        )
 
     def _add_term(self, term: str, weight: float, terms: dict[str, float]) -> None:
         if term and term not in self._stop and weight > terms.get(term, 0.0):

@@ -39,6 +39,8 @@ MIN_NGRAMS = 4
 WORDLESS_SOUND_TRUST = 0.5
 # Latin words the index lacks are read as the nearest known word within this edit distance.
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
+# A question about someone else's password or phone number is not about ours.
+STRANGER_FACTOR = 0.4
 ANSWER_AT = 0.34
 SUGGEST_AT = 0.25
 # How many of the best entries a decision looks at (and "did you mean" may offer).
@@ -116,7 +118,10 @@ class Matcher:
         self.kb = kb
         self.analyzer = Analyzer(kb.synonyms, kb.stopwords)
         self.index = index_module.build(kb, self.analyzer)
-        self._latin_terms = sorted(t for t in self.index.terms if t.isascii() and len(t) >= 3)
+        # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
+        # Latin spellings, which the index holds under their group's name.
+        latin = {t for t in self.index.terms if t.isascii()} | set(self.analyzer.latin_spellings())
+        self._latin_terms = sorted(t for t in latin if len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
         self._remember = remember
         self._recent: OrderedDict[tuple[str, int], Match] = OrderedDict()
@@ -161,7 +166,36 @@ class Matcher:
         word_dice = 2.0 * held_ex / (term_mass + ex.term_mass) if term_mass else held_ex
         sound_dice = 2.0 * sound_trust * heard_ex / (gram_mass + ex.ngram_mass) if gram_mass else heard_ex
         nearest = np.maximum.reduceat(WORD_SHARE * word_dice + (1.0 - WORD_SHARE) * sound_dice, ex.starts)
-        return (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
+        combined = (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
+        return combined * self._stranger_factor(analysis)
+
+    def _stranger_factor(self, analysis: Analysis) -> float:
+        """Less confidence when the words the base knows belong to something it does not.
+
+        In "Gmailのパスワード忘れた" the password is Gmail's; in "三井住友の口座から振り込んだのに
+        反映されない" the account is the bank's, but the transfer and its reflection are ours. The
+        factor shrinks with the share of the known words that a stranger owns.
+        """
+        owned: set[str] = set()
+        for owner, words in analysis.owned:
+            if owner and not any(self._knows(t) or t.isdigit() for t in owner):
+                owned.update(self._known_forms(t) for t in words if self._knows(t))
+        if not owned:
+            return 1.0
+        known = {self._known_forms(t) for t in analysis.terms if self._knows(t)}
+        mass = {form: self.index.terms[form].idf for form in known | owned if form in self.index.terms}
+        total = sum(mass.values())
+        share = sum(mass.get(form, 0.0) for form in owned) / total if total else 1.0
+        return 1.0 - (1.0 - STRANGER_FACTOR) * share
+
+    def _known_forms(self, term: str) -> str:
+        """The form under which the index holds a term: itself or its synonym group."""
+        if term in self.index.terms:
+            return term
+        return next((g for g in sorted(self.analyzer.groups_of(term)) if g in self.index.terms), term)
+
+    def _knows(self, term: str) -> bool:
+        return term in self.index.terms or any(g in self.index.terms for g in self.analyzer.groups_of(term))
 
     def _query_terms(self, analysis: Analysis) -> tuple[dict[str, float], dict[str, float]]:
         """The query's terms as the index knows them, and the idf each unknown one costs."""
@@ -177,7 +211,9 @@ class Matcher:
         for term in [t for t in terms if t not in known and t.isascii()]:
             corrected = self._correct(term)
             if corrected is not None:
-                terms[corrected] = max(terms.get(corrected, 0.0), terms.pop(term))
+                weight = terms.pop(term)
+                for found in [corrected] if corrected in known else self.analyzer.groups_of(corrected):
+                    terms[found] = max(terms.get(found, 0.0), weight)
         unknown_idf = self.index.unknown_term_idf
         unknown = {
             term: unknown_idf * (UNKNOWN_VERBAL_FACTOR if term in analysis.verbal else UNKNOWN_NOUN_FACTOR)

@@ -33,6 +33,10 @@ SPELLINGS = [
     ("電話番号を教えて", "phone-support"),
     ("チャットで相談したい", "chat-support"),
     ("問い合わせの注意点", "support-tips"),
+    ("secuirty tips", "security-tips"),  # a typo of a synonym group's spelling
+    ("withdrawl pending", "withdrawal-delayed"),
+    ("三井住友の口座から振り込んだのに反映されない", "deposit-not-reflected"),  # the bank's account, our deposit
+    ("APIキーの権限設定", "api-usage"),  # the owner (API key) is ours
 ]
 
 
@@ -55,6 +59,11 @@ OFF_TOPIC = [
     "",
     "   ",
     "\x00\x07\x1b",
+    # Someone else's password, phone number or account: not ours to answer.
+    "Netflixのパスワードリセットしたい",
+    "ドコモの電話番号教えて",
+    "病院の電話番号",
+    "インスタのアカウント乗っ取られた",
 ]
 
 
