@@ -81,6 +81,24 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
     assert reply.faq_id is None
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("たんとうしゃ", "handoff"),  # one word, in hiragana
+        ("オペレーターお願いします", "handoff"),
+        ("担当の方におつなぎいただけますか", "handoff"),
+        ("いまでんわ うけつけてる?", "hours"),
+        ("open on national holidays?", "hours"),
+        ("担当者の名前を教えて", "fallback"),  # about staff, not asking for one
+    ],
+)
+async def test_requests_for_a_person_and_for_hours_in_their_spellings(
+    converse: Converse, text: str, intent: str
+) -> None:
+    replies = await converse(text, at=TUE_1030)
+    assert replies[0].intent == intent
+
+
 async def test_greeting_with_a_question_answers_the_question(converse: Converse) -> None:
     [reply] = await converse("こんにちは、パスワードを忘れました")
     assert reply.faq_id == "forgot-password"
