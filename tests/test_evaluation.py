@@ -22,12 +22,15 @@ def test_every_dev_query_is_right(responder: Responder) -> None:
 
 
 # Floors a little under today's figures: a guard against regressions, not the targets.
-# Set 1 is heavy with near-miss traps (病院の電話番号); set 4 was the last one measured blind.
+# Set 1 is heavy with near-miss traps (病院の電話番号). Sets 5 and 6 were measured blind at
+# 90.7% / 82.0% and 78.7% / 94.0% before their misses guided vocabulary and rules.
 FLOORS = {
-    "regression_queries.jsonl": (0.95, 0.83),
+    "regression_queries.jsonl": (0.95, 0.85),
     "regression_queries_2.jsonl": (0.94, 0.95),
-    "regression_queries_3.jsonl": (0.94, 0.88),
-    "regression_queries_4.jsonl": (0.86, 0.96),
+    "regression_queries_3.jsonl": (0.94, 0.90),
+    "regression_queries_4.jsonl": (0.88, 0.96),
+    "regression_queries_5.jsonl": (0.94, 0.90),
+    "regression_queries_6.jsonl": (0.86, 0.92),
 }
 
 
@@ -42,7 +45,7 @@ def test_regression_sets_stay_above_their_floor(responder: Responder, path: Path
 
 
 def test_regression_sets_are_there() -> None:
-    assert len(REGRESSION_SETS) == 4
+    assert len(REGRESSION_SETS) == len(FLOORS) == 6
 
 
 @pytest.mark.parametrize(
