@@ -31,6 +31,7 @@ FLOORS = {
     "regression_queries_4.jsonl": (0.88, 0.96),
     "regression_queries_5.jsonl": (0.94, 0.90),
     "regression_queries_6.jsonl": (0.86, 0.92),
+    "regression_queries_7.jsonl": (0.90, 0.78),  # first-sight figures, nothing tuned on it yet
 }
 
 
@@ -45,7 +46,7 @@ def test_regression_sets_stay_above_their_floor(responder: Responder, path: Path
 
 
 def test_regression_sets_are_there() -> None:
-    assert len(REGRESSION_SETS) == len(FLOORS) == 6
+    assert len(REGRESSION_SETS) == len(FLOORS) == 7
 
 
 @pytest.mark.parametrize(
