@@ -173,6 +173,17 @@ async def measure(name: str, url: str, args: argparse.Namespace, answered: list[
     return figures
 
 
+async def measure_and_stop(
+    server: asyncio.subprocess.Process, name: str, url: str, args: argparse.Namespace, answered: list[int]
+) -> Figures:
+    """Measure a running server, then stop it whatever happened."""
+    try:
+        return await measure(name, url, args, answered)
+    finally:
+        server.terminate()
+        await server.wait()
+
+
 class Figures:
     """One run's results: events sent, acknowledged and answered, and acknowledgement latency."""
 
@@ -218,12 +229,9 @@ async def main() -> None:
             env = {**base_env, "LINE_API_BASE_URL": api_url, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}"}
             argv = [sys.executable, "-m", "bots", "serve", "--host", "127.0.0.1", "--port", str(bot_port)]
             server = await run_server(argv, env, f"http://127.0.0.1:{bot_port}/healthz", args.server_log)
-            try:
-                url = f"http://127.0.0.1:{bot_port}/line/webhook"
-                ours = await measure("supportbot", url, args, answered)
-            finally:
-                server.terminate()
-                await server.wait()
+            ours = await measure_and_stop(
+                server, "supportbot", f"http://127.0.0.1:{bot_port}/line/webhook", args, answered
+            )
 
         if args.echo_app is None or not args.echo_app.is_file():
             print("echo example: no copy given (--echo-app PATH), no comparison run")
@@ -231,12 +239,7 @@ async def main() -> None:
         echo_port = free_port()
         argv = [sys.executable, "-c", ECHO_LAUNCHER, str(args.echo_app), api_url, str(echo_port)]
         echo = await run_server(argv, base_env, f"http://127.0.0.1:{echo_port}/")
-        try:
-            url = f"http://127.0.0.1:{echo_port}/callback"
-            theirs = await measure("echo example", url, args, answered)
-        finally:
-            echo.terminate()
-            await echo.wait()
+        theirs = await measure_and_stop(echo, "echo example", f"http://127.0.0.1:{echo_port}/callback", args, answered)
         print(
             f"supportbot / echo example: {ours.rate / theirs.rate:.2f}x the answered events/s, "
             f"{ours.p99 / theirs.p99:.2f}x the ack p99"
