@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -61,7 +62,7 @@ class LineApi:
 
     async def profile(self, user_id: str, timeout: float) -> dict[str, Any]:
         """GET /v2/bot/profile/{userId}."""
-        return await self._call("GET", f"/v2/bot/profile/{user_id}", None, timeout)
+        return await self._call("GET", f"/v2/bot/profile/{quote(user_id, safe='')}", None, timeout)
 
     async def _call(
         self, method: str, path: str, body: Any, timeout: float, headers: dict[str, str] | None = None
