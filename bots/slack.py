@@ -7,6 +7,9 @@ seconds); a retried event whose event_id was handled is acknowledged and not ans
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import json
 import logging
 import re
@@ -47,6 +50,8 @@ from handlers.hours import TOKYO
 from handlers.records import EventLedger, Handoff, MemoryLedger
 
 log = logging.getLogger("supportbot.slack")
+# How long shutdown waits for Slack work that was acknowledged but is still running.
+DRAIN_SECONDS = 20.0
 
 MEMBERS_TTL = 60.0
 # A staff reply in a handoff thread may also be sent to the channel, or carry a file.
@@ -78,6 +83,9 @@ class SlackChannel:
         self._socket: Any = None
         self.ledger: EventLedger = ledger or MemoryLedger()
         self.metrics = metrics or Metrics()
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         client = AsyncWebClient(token=bot_token, base_url=api_base_url)
         self.app = AsyncApp(client=client, signing_secret=signing_secret, token=bot_token)
         self._register()
@@ -92,7 +100,8 @@ class SlackChannel:
             log.info("slack socket mode connected")
 
     async def stop(self, _: web.Application) -> None:
-        """Close the Socket Mode connection (aiohttp on_cleanup)."""
+        """Finish the work in flight, then close the Socket Mode connection (aiohttp on_cleanup)."""
+        await self.drain()
         if self._socket is not None:
             await self._socket.close_async()
 
@@ -136,15 +145,42 @@ class SlackChannel:
             return await next()
 
         app.middleware(once)
-        app.command("/faq")(self._faq)
-        app.command("/support-hours")(self._support_hours)
-        app.action(re.compile(f"^{ACTION_SHOW}"))(self._show)
-        app.action(ACTION_POST)(self._post)
-        app.event("app_mention")(self._mention)
-        app.event("message")(self._message)
-        app.command("/handoffs")(self._list_handoffs)
-        app.action(ACTION_CLAIM)(self._claim)
-        app.action(ACTION_RESOLVE)(self._resolve)
+        track = self._tracked
+        app.command("/faq")(track(self._faq))
+        app.command("/support-hours")(track(self._support_hours))
+        app.action(re.compile(f"^{ACTION_SHOW}"))(track(self._show))
+        app.action(ACTION_POST)(track(self._post))
+        app.event("app_mention")(track(self._mention))
+        app.event("message")(track(self._message))
+        app.command("/handoffs")(track(self._list_handoffs))
+        app.action(ACTION_CLAIM)(track(self._claim))
+        app.action(ACTION_RESOLVE)(track(self._resolve))
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """The listener, counted while it runs, so that shutdown can wait for it.
+
+        Bolt runs a listener in a task of its own once it has acknowledged; nothing else
+        would know that the work is still going. functools.wraps keeps the signature that
+        Bolt reads to choose the arguments.
+        """
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            self._running += 1
+            self._idle.clear()
+            try:
+                await listener(**kwargs)
+            finally:
+                self._running -= 1
+                if self._running == 0:
+                    self._idle.set()
+
+        return run
+
+    async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Wait (up to `timeout`) until no listener is running."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def _faq(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()

@@ -33,6 +33,8 @@ class FakeSlack:
     # Envelopes sent to a Socket Mode client once it connects.
     envelopes: list[dict[str, Any]] = field(default_factory=list)
     members: list[str] = field(default_factory=lambda: ["U-STAFF-1", "U-STAFF-2"])
+    # Seconds each recorded Web API call takes, to catch the bot with work in flight.
+    delay: float = 0.0
     _ts: int = 0
 
     @property
@@ -81,6 +83,7 @@ class FakeSlack:
             )
         if method == "conversations.members":
             return web.json_response({"ok": True, "members": self.members, "response_metadata": {"next_cursor": ""}})
+        await asyncio.sleep(self.delay)
         self.calls.append(Call(f"/api/{method}", body))
         self._ts += 1
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{self._ts:06d}"})

@@ -4,11 +4,15 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +22,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from bots.server import create_app
 from bots.settings import load_settings
 from handlers.responder import Responder
+from tests import servers
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack
 
 SECRET = "test-slack-signing-secret"
@@ -336,3 +341,39 @@ async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, respon
     assert {"envelope_id": "env-1"} in acks and {"envelope_id": "env-2"} in acks
     [post] = [c for c in calls if c.path == "/api/chat.postMessage"]
     assert post.body["channel"] == "C7" and post.body["thread_ts"] == "7.7" and "振込明細" in post.body["text"]
+
+
+async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    fake_slack.delay = 0.5  # the answer is still being posted when the signal comes
+    port = servers.free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_BASE_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'term.db'}",
+    }
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SLACK_APP_TOKEN", "SLACK_HANDOFF_CHANNEL"):
+        env.pop(name, None)
+    process = await servers.serve(env, port)
+    try:
+        event = {
+            "type": "app_mention",
+            "user": "U1",
+            "text": f"<@{BOT_USER}> 入金が反映されない",
+            "ts": "1.2",
+            "channel": "C1",
+        }
+        body = json.dumps(
+            {"type": "event_callback", "event_id": "EvTerm", "event_time": int(time.time()), "event": event}
+        )
+        headers = {"Content-Type": "application/json", **signed_headers(body)}
+        url = f"http://127.0.0.1:{port}/slack/events"
+        async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as response:
+            assert response.status == 200
+        await asyncio.sleep(0.2)  # acknowledged; the listener is waiting on the slow Web API
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=20) == 0
+    finally:
+        await servers.stop(process)
+    assert [call.path for call in fake_slack.calls] == ["/api/chat.postMessage"]
