@@ -20,7 +20,7 @@ from bots.slack import SlackChannel
 from handlers.conversation import Conversation
 from handlers.handoff import CustomerLine, HandoffService
 from handlers.hours import TOKYO
-from handlers.ratelimit import RateLimiter
+from handlers.ratelimit import SharedRateLimiter
 from handlers.responder import Responder
 from handlers.storage import Storage
 
@@ -43,11 +43,11 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[metrics.timing])
     app[METRICS] = metrics
     responder = responder or build_responder(settings)
-    limiter = RateLimiter(settings.rate_limit_messages, timedelta(seconds=settings.rate_limit_window))
-    conversation = Conversation(responder, limiter=limiter)
-    app[CONVERSATION] = conversation
     storage = Storage(settings.database_url)
     app[STORAGE] = storage
+    window = timedelta(seconds=settings.rate_limit_window)
+    conversation = Conversation(responder, limiter=SharedRateLimiter(storage, settings.rate_limit_messages, window))
+    app[CONVERSATION] = conversation
     version = responder.matcher.kb.version
 
     async def healthz(_: web.Request) -> web.Response:
@@ -138,7 +138,7 @@ def _storage_context(
 
 
 async def _sweep(storage: Storage, handoffs: HandoffService | None) -> None:
-    """Expire unclaimed handoffs (each once, across processes) and forget old event ids."""
+    """Expire unclaimed handoffs (each once, across processes); forget old event ids and message counts."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         now = datetime.now(TOKYO)
@@ -146,6 +146,7 @@ async def _sweep(storage: Storage, handoffs: HandoffService | None) -> None:
             if handoffs is not None:
                 await handoffs.expire(now)
             await storage.forget_events(now - EVENT_MEMORY)
+            await storage.forget_windows(int((now - EVENT_MEMORY).timestamp()))
         except Exception:
             log.exception("sweep failed")
 

@@ -8,7 +8,7 @@ from handlers.intents import Intent
 from handlers.language import detect
 from handlers.masking import mask
 from handlers.messages import Incoming, Kind, QuickReply, Reply
-from handlers.ratelimit import RateLimiter
+from handlers.ratelimit import RateLimit
 from handlers.records import ConversationState
 from handlers.responder import Responder
 
@@ -31,7 +31,7 @@ class Conversation:
     """
 
     def __init__(
-        self, responder: Responder, handoffs: HandoffService | None = None, limiter: RateLimiter | None = None
+        self, responder: Responder, handoffs: HandoffService | None = None, limiter: RateLimit | None = None
     ) -> None:
         self.responder = responder
         self.handoffs = handoffs
@@ -40,7 +40,7 @@ class Conversation:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message."""
         if self.limiter is not None and incoming.kind in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
-            verdict = self.limiter.check(incoming.key, incoming.at)
+            verdict = await self.limiter.check(incoming.key, incoming.at)
             if verdict == "drop":
                 return []
             if verdict == "notice":

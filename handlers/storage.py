@@ -41,7 +41,7 @@ from handlers.records import ACTIVE, OPEN, ConversationState, Handoff, Line, Sta
 
 log = logging.getLogger("supportbot.storage")
 
-SCHEMA_VERSION = 3  # 2: processed_events; 3: one open handoff per customer
+SCHEMA_VERSION = 4  # 2: processed_events; 3: one open handoff per customer; 4: message_windows
 _SCHEMA_LOCK = 7_310_051  # pg_advisory_xact_lock key: one process creates or upgrades at a time
 
 
@@ -113,6 +113,18 @@ processed_events = Table(
 )
 
 
+# How many messages each conversation sent in each fixed window: the rate limit every process shares.
+message_windows = Table(
+    "message_windows",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("channel_id", String(128), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("window_start", Integer, primary_key=True, index=True),
+    Column("count", Integer, nullable=False),
+)
+
+
 def async_url(url: str) -> str:
     """The driver form of a database URL: sqlite:// -> sqlite+aiosqlite://, postgres(ql):// -> +asyncpg."""
     scheme, sep, rest = url.partition("://")
@@ -161,6 +173,12 @@ class Storage:
             .on_conflict_do_nothing()
             .returning(processed_events.c.platform, processed_events.c.event_id)
         )
+        counted = dialect_insert(message_windows)
+        self._count_messages = counted.on_conflict_do_update(
+            index_elements=[c.name for c in message_windows.primary_key.columns],
+            set_={"count": message_windows.c.count + counted.excluded.count},
+        ).returning(*message_windows.primary_key.columns, message_windows.c.count)
+        self._counts: Batcher[tuple[ConversationKey, int], int] = Batcher(self._count_batch, max_size=1000)
         self._deliveries: Batcher[tuple[str, str, float], bool] = Batcher(self._record_deliveries, max_size=1000)
 
     async def init(self) -> None:
@@ -221,6 +239,45 @@ class Storage:
             results.append((platform, event_id) in taken)
             taken.discard((platform, event_id))  # a second copy in the same batch is a repeat
         return results
+
+    # -- shared rate limit ----------------------------------------------------------------
+
+    async def count_message(self, key: ConversationKey, window_start: int) -> int:
+        """Count one message of a conversation in a window; return its place in that window (1, 2, ...)."""
+        return await self._counts.submit((key, window_start))
+
+    async def _count_batch(self, batch: list[tuple[ConversationKey, int]]) -> list[int]:
+        # One upsert per conversation and window, adding all of this batch's messages at once;
+        # each caller then gets its own place in the order it arrived.
+        added: dict[tuple[ConversationKey, int], int] = {}
+        for item in batch:
+            added[item] = added.get(item, 0) + 1
+        parameters = [
+            {
+                "platform": key.platform,
+                "channel_id": key.channel_id[:128],
+                "user_id": key.user_id[:128],
+                "window_start": start,
+                "count": n,
+            }
+            for (key, start), n in added.items()
+        ]
+        async with self.engine.begin() as connection:
+            rows = await connection.execute(self._count_messages, parameters)
+            totals = {(platform, channel, user, start): int(count) for platform, channel, user, start, count in rows}
+        places: list[int] = []
+        seen: dict[tuple[ConversationKey, int], int] = {}
+        for key, start in batch:
+            total = totals[(key.platform, key.channel_id[:128], key.user_id[:128], start)]
+            seen[(key, start)] = seen.get((key, start), 0) + 1
+            places.append(total - added[(key, start)] + seen[(key, start)])
+        return places
+
+    async def forget_windows(self, before: int) -> int:
+        """Drop message counts of windows that started before `before` (epoch seconds)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(delete(message_windows).where(message_windows.c.window_start < before))
+            return int(result.rowcount or 0)
 
     async def forget_events(self, before: datetime) -> int:
         """Drop event ids older than `before` (redeliveries stop long before)."""

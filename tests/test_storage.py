@@ -176,6 +176,15 @@ async def test_event_ledger_sorts_a_mixed_batch(storage: Storage) -> None:
     assert results == [False, True, False, False, True]
 
 
+async def test_message_counts_place_each_message_in_its_window(storage: Storage) -> None:
+    calls = [(ALICE, 60), (ALICE, 60), (BOB, 60), (ALICE, 120), (ALICE, 60)]
+    places = await asyncio.gather(*(storage.count_message(key, start) for key, start in calls))
+    assert places == [1, 2, 1, 1, 3]
+    assert await storage.count_message(ALICE, 60) == 4  # a later batch continues the count
+    assert await storage.forget_windows(120) == 2  # Alice's and Bob's windows at 60
+    assert await storage.count_message(ALICE, 60) == 1
+
+
 async def test_memory_ledger_for_one_process() -> None:
     ledger = MemoryLedger(size=2)
     assert await ledger.first_delivery("line", "a", NOW)
