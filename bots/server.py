@@ -20,7 +20,7 @@ from bots.slack import SlackChannel
 from handlers.conversation import Conversation
 from handlers.handoff import CustomerLine, HandoffService
 from handlers.hours import TOKYO
-from handlers.ratelimit import SharedRateLimiter
+from handlers.ratelimit import RateLimit, RateLimiter, SharedRateLimiter
 from handlers.responder import Responder
 from handlers.storage import Storage
 
@@ -46,7 +46,14 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
     storage = Storage(settings.database_url)
     app[STORAGE] = storage
     window = timedelta(seconds=settings.rate_limit_window)
-    conversation = Conversation(responder, limiter=SharedRateLimiter(storage, settings.rate_limit_messages, window))
+    # Several processes share PostgreSQL and so must share the count; SQLite serves one process,
+    # whose memory is the cheaper place for it (a database round trip less per message).
+    limiter: RateLimit = (
+        SharedRateLimiter(storage, settings.rate_limit_messages, window)
+        if storage.shared
+        else RateLimiter(settings.rate_limit_messages, window)
+    )
+    conversation = Conversation(responder, limiter=limiter)
     app[CONVERSATION] = conversation
     version = responder.matcher.kb.version
 

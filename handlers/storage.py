@@ -181,6 +181,11 @@ class Storage:
         self._counts: Batcher[tuple[ConversationKey, int], int] = Batcher(self._count_batch, max_size=1000)
         self._deliveries: Batcher[tuple[str, str, float], bool] = Batcher(self._record_deliveries, max_size=1000)
 
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may use this database at once (PostgreSQL; SQLite serves one)."""
+        return self.engine.dialect.name == "postgresql"
+
     async def init(self) -> None:
         """Create or upgrade the schema; safe when several processes start at once."""
         for attempt in range(3):

@@ -382,8 +382,10 @@ async def test_supportbot_serve_answers_a_signed_webhook(fake_line: FakeLine, un
         await servers.stop(process)
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
-async def test_same_event_to_two_processes_at_once_is_answered_once(fake_line: FakeLine) -> None:
+async def _two_processes_on_postgres(
+    fake_line: FakeLine, **settings: str
+) -> list[tuple[asyncio.subprocess.Process, int]]:
+    """Two `supportbot serve` processes, with their ports, on one freshly emptied PostgreSQL database."""
     from handlers.storage import Storage, metadata
 
     url = os.environ["TEST_DATABASE_URL"]
@@ -397,9 +399,15 @@ async def test_same_event_to_two_processes_at_once_is_answered_once(fake_line: F
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": fake_line.url,
         "DATABASE_URL": url,
+        **settings,
     }
     ports = [servers.free_port(), servers.free_port()]
-    processes = [await servers.serve(env, port) for port in ports]
+    return [(await servers.serve(env, port), port) for port in ports]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
+async def test_same_event_to_two_processes_at_once_is_answered_once(fake_line: FakeLine) -> None:
+    processes = await _two_processes_on_postgres(fake_line)
     try:
         body = body_of(text_event("パスワードを忘れた", "twice-at-once"))
         headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
@@ -409,12 +417,33 @@ async def test_same_event_to_two_processes_at_once_is_answered_once(fake_line: F
                 async with session.post(f"http://127.0.0.1:{port}/line/webhook", data=body, headers=headers) as r:
                     return r.status
 
-            assert await asyncio.gather(*(deliver(port) for port in ports)) == [200, 200]
+            assert await asyncio.gather(*(deliver(port) for _, port in processes)) == [200, 200]
         await fake_line.wait_for(1)
         await asyncio.sleep(1.0)  # time for a second, wrong answer to show up
         assert len(fake_line.messages()) == 1
     finally:
-        for process in processes:
+        for process, _ in processes:
+            await servers.stop(process)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (set by .ci/run)")
+async def test_a_flood_spread_over_two_processes_gets_one_notice(fake_line: FakeLine) -> None:
+    processes = await _two_processes_on_postgres(fake_line, RATE_LIMIT_MESSAGES="2", RATE_LIMIT_WINDOW="60")
+    try:
+        async with aiohttp.ClientSession() as session:
+            for n in range(6):  # one customer, every other message to the other process
+                body = body_of(text_event("パスワードを忘れた", f"flood-{n}"))
+                headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
+                url = f"http://127.0.0.1:{processes[n % 2][1]}/line/webhook"
+                async with session.post(url, data=body, headers=headers) as response:
+                    assert response.status == 200
+                await asyncio.sleep(0.2)  # in order, as a person types
+        await fake_line.wait_for(3)
+        await asyncio.sleep(1.0)  # time for a wrong fourth message to show up
+        texts = [call.body["messages"][0]["text"] for call in fake_line.messages()]
+        assert len(texts) == 3 and "少し時間をおいて" in texts[2]
+    finally:
+        for process, _ in processes:
             await servers.stop(process)
 
 

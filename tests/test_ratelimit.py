@@ -7,7 +7,7 @@ from pathlib import Path
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
 from handlers.messages import ConversationKey, Incoming
-from handlers.ratelimit import SharedRateLimiter
+from handlers.ratelimit import RateLimiter, SharedRateLimiter
 from handlers.responder import Responder
 from handlers.storage import Storage
 
@@ -20,6 +20,14 @@ async def _storage(tmp_path: Path) -> Storage:
     storage = Storage(f"sqlite:///{tmp_path / 'limit.db'}")
     await storage.init()
     return storage
+
+
+async def test_one_process_counts_in_memory_over_a_sliding_window() -> None:
+    limiter = RateLimiter(messages=3, window=timedelta(seconds=60))
+    verdicts = [await limiter.check(ALICE, T0 + timedelta(seconds=n)) for n in range(6)]
+    assert verdicts == ["ok", "ok", "ok", "notice", "drop", "drop"]
+    assert await limiter.check(BOB, T0) == "ok"
+    assert await limiter.check(ALICE, T0 + timedelta(seconds=61)) == "ok"  # the oldest left the window
 
 
 async def test_a_burst_gets_one_notice_then_silence_then_service_again(tmp_path: Path) -> None:
