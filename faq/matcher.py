@@ -39,7 +39,8 @@ MIN_NGRAMS = 4
 WORDLESS_SOUND_TRUST = 0.5
 # Latin words the index lacks are read as the nearest known word within this edit distance.
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
-# A question about someone else's password or phone number is not about ours.
+# A question about someone else's password or phone number is not about ours: the factor on the
+# score when every word the base knows in it belongs to a stranger (Netflixのパスワード).
 STRANGER_FACTOR = 0.4
 ANSWER_AT = 0.34
 SUGGEST_AT = 0.25
@@ -195,7 +196,7 @@ class Matcher:
         return next((g for g in sorted(self.analyzer.groups_of(term)) if g in self.index.terms), term)
 
     def _knows(self, term: str) -> bool:
-        return term in self.index.terms or any(g in self.index.terms for g in self.analyzer.groups_of(term))
+        return self._known_forms(term) in self.index.terms
 
     def _query_terms(self, analysis: Analysis) -> tuple[dict[str, float], dict[str, float]]:
         """The query's terms as the index knows them, and the idf each unknown one costs."""
