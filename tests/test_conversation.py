@@ -90,6 +90,8 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         ("いまでんわ うけつけてる?", "hours"),
         ("open on national holidays?", "hours"),
         ("担当者の名前を教えて", "fallback"),  # about staff, not asking for one
+        ("今電話やってる?", "hours"),
+        ("でんわさぽーとどうやって使う", "faq"),  # how to use it, not whether it is open
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
