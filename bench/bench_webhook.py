@@ -1,7 +1,7 @@
 """Load benchmark of POST /line/webhook: signed text events against a running `supportbot serve`.
 
 Run: .venv/bin/python bench/bench_webhook.py [--requests 4000] [--concurrency 64] [--distinct]
-         [--echo-app PATH] [--server-log PATH]
+         [--echo-app PATH] [--server-log PATH] [--database-url URL]
 
 Starts `supportbot serve` in its own process (SQLite in a temporary directory, a fast fake LINE
 API on loopback), sends signed one-event webhooks from 64 concurrent connections, waits until
@@ -215,6 +215,7 @@ async def main() -> None:
     parser.add_argument("--echo-app", type=Path, default=None)
     parser.add_argument("--distinct", action="store_true", help="make every message text unique")
     parser.add_argument("--server-log", type=Path, default=None, help="append supportbot's log here")
+    parser.add_argument("--database-url", default=None, help="instead of a temporary SQLite file (e.g. PostgreSQL)")
     args = parser.parse_args()
 
     answered = [0]
@@ -226,7 +227,8 @@ async def main() -> None:
         base_env.pop(name, None)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = {**base_env, "LINE_API_BASE_URL": api_url, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}"}
+            database = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            env = {**base_env, "LINE_API_BASE_URL": api_url, "DATABASE_URL": database}
             argv = [sys.executable, "-m", "bots", "serve", "--host", "127.0.0.1", "--port", str(bot_port)]
             server = await run_server(argv, env, f"http://127.0.0.1:{bot_port}/healthz", args.server_log)
             ours = await measure_and_stop(
