@@ -91,12 +91,20 @@ transcript_lines = Table(
     Column("text", Text, nullable=False),
 )
 
+
+def _conversation_key() -> list[Column[Any]]:
+    """The columns that name one conversation, as the primary key of a per-conversation table."""
+    return [
+        Column("platform", String(32), primary_key=True),
+        Column("channel_id", String(128), primary_key=True),
+        Column("user_id", String(128), primary_key=True),
+    ]
+
+
 conversations = Table(
     "conversations",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("channel_id", String(128), primary_key=True),
-    Column("user_id", String(128), primary_key=True),
+    *_conversation_key(),
     Column("fallbacks", Integer, nullable=False, default=0),
     Column("pending", String(64)),
     Column("history", Text, nullable=False, default="[]"),
@@ -117,9 +125,7 @@ processed_events = Table(
 message_windows = Table(
     "message_windows",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("channel_id", String(128), primary_key=True),
-    Column("user_id", String(128), primary_key=True),
+    *_conversation_key(),
     Column("window_start", Integer, primary_key=True, index=True),
     Column("count", Integer, nullable=False),
 )
