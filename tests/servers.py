@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
 
 import aiohttp
 
 from tests.conftest import REPO
+
+# Every setting a test server takes from its environment: none is inherited from the caller's.
+_SETTINGS = (
+    "LINE_CHANNEL_SECRET",
+    "LINE_CHANNEL_ACCESS_TOKEN",
+    "LINE_API_BASE_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_BASE_URL",
+    "SLACK_APP_TOKEN",
+    "SLACK_HANDOFF_CHANNEL",
+    "DATABASE_URL",
+)
+
+
+def environment(**settings: str) -> dict[str, str]:
+    """The process environment with exactly these bot settings (LINE_CHANNEL_SECRET=...)."""
+    inherited = {name: value for name, value in os.environ.items() if name not in _SETTINGS}
+    return {**inherited, **settings}
+
+
+async def empty_postgres(url: str) -> None:
+    """Drop every table of the bot's schema, for a test that starts servers on a fresh database."""
+    from handlers.storage import Storage, metadata
+
+    cleaner = Storage(url)
+    async with cleaner.engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+    await cleaner.close()
 
 
 def free_port() -> int:

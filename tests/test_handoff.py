@@ -18,7 +18,7 @@ from handlers.hours import TOKYO
 from handlers.messages import ConversationKey
 from handlers.records import State
 from handlers.responder import Responder
-from handlers.storage import Storage, metadata
+from handlers.storage import Storage
 from tests import servers
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 from tests.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
@@ -310,10 +310,7 @@ async def test_two_processes_on_postgresql_route_one_handoff(
 ) -> None:
     line, slack = fakes
     url = os.environ["TEST_DATABASE_URL"]
-    cleaner = Storage(url)
-    async with cleaner.engine.begin() as connection:
-        await connection.run_sync(metadata.drop_all)
-    await cleaner.close()
+    await servers.empty_postgres(url)
     one, two = await start_bot(url), await start_bot(url)
     await customer_says(one, "オペレーターと話したい", TUE_1030, "p1")
     thread = "1700000000.000001"
@@ -329,10 +326,7 @@ async def test_two_processes_on_postgresql_route_one_handoff(
 async def test_two_supportbot_serve_processes_share_one_handoff(fakes: tuple[FakeLine, FakeSlack]) -> None:
     line, slack = fakes
     url = os.environ["TEST_DATABASE_URL"]
-    cleaner = Storage(url)
-    async with cleaner.engine.begin() as connection:
-        await connection.run_sync(metadata.drop_all)
-    await cleaner.close()
+    await servers.empty_postgres(url)
     first, second = servers.free_port(), servers.free_port()
     processes = [await servers.serve(_server_env(line, slack, url), port) for port in (first, second)]
     thread = "1700000000.000001"
@@ -356,17 +350,16 @@ async def test_two_supportbot_serve_processes_share_one_handoff(fakes: tuple[Fak
 
 
 def _server_env(line: FakeLine, slack: FakeSlack, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LINE_CHANNEL_SECRET": LINE_SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-        "LINE_API_BASE_URL": line.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SLACK_SECRET,
-        "SLACK_API_BASE_URL": slack.api_url,
-        "SLACK_HANDOFF_CHANNEL": DESK,
-        "DATABASE_URL": database_url,
-    }
+    return servers.environment(
+        LINE_CHANNEL_SECRET=LINE_SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=line.url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SLACK_SECRET,
+        SLACK_API_BASE_URL=slack.api_url,
+        SLACK_HANDOFF_CHANNEL=DESK,
+        DATABASE_URL=database_url,
+    )
 
 
 async def _post(

@@ -362,12 +362,9 @@ async def test_two_processes_pushing_the_same_event_deliver_it_once(fake_line: F
 
 
 async def test_supportbot_serve_answers_a_signed_webhook(fake_line: FakeLine, unused_tcp_port: int) -> None:
-    env = {
-        **os.environ,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-        "LINE_API_BASE_URL": fake_line.url,
-    }
+    env = servers.environment(
+        LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN, LINE_API_BASE_URL=fake_line.url
+    )
     process = await servers.serve(env, unused_tcp_port)
     try:
         body = body_of(text_event("今電話つながる?", "serve-1"))
@@ -386,21 +383,15 @@ async def _two_processes_on_postgres(
     fake_line: FakeLine, **settings: str
 ) -> list[tuple[asyncio.subprocess.Process, int]]:
     """Two `supportbot serve` processes, with their ports, on one freshly emptied PostgreSQL database."""
-    from handlers.storage import Storage, metadata
-
     url = os.environ["TEST_DATABASE_URL"]
-    cleaner = Storage(url)
-    async with cleaner.engine.begin() as connection:
-        await connection.run_sync(metadata.drop_all)
-    await cleaner.close()
-    env = {
-        **os.environ,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-        "LINE_API_BASE_URL": fake_line.url,
-        "DATABASE_URL": url,
+    await servers.empty_postgres(url)
+    env = servers.environment(
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=fake_line.url,
+        DATABASE_URL=url,
         **settings,
-    }
+    )
     ports = [servers.free_port(), servers.free_port()]
     return [(await servers.serve(env, port), port) for port in ports]
 
@@ -464,13 +455,12 @@ async def test_metrics_count_events_answers_and_latency(bot: TestClient, fake_li
 async def test_sigterm_finishes_the_events_in_flight(fake_line: FakeLine, tmp_path: Path) -> None:
     fake_line.reply_delay = 0.5  # answers are still going out when the signal comes
     port = servers.free_port()
-    env = {
-        **os.environ,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-        "LINE_API_BASE_URL": fake_line.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'term.db'}",
-    }
+    env = servers.environment(
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=fake_line.url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'term.db'}",
+    )
     process = await servers.serve(env, port)
     body = body_of(
         *(text_event("パスワードを忘れた", f"term{n}", source={"type": "user", "userId": f"U{n}"}) for n in range(5))

@@ -4,7 +4,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -346,15 +345,12 @@ async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, respon
 async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, tmp_path: Path) -> None:
     fake_slack.delay = 0.5  # the answer is still being posted when the signal comes
     port = servers.free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_BASE_URL": fake_slack.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'term.db'}",
-    }
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SLACK_APP_TOKEN", "SLACK_HANDOFF_CHANNEL"):
-        env.pop(name, None)
+    env = servers.environment(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=fake_slack.api_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'term.db'}",
+    )
     process = await servers.serve(env, port)
     try:
         event = {

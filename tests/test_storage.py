@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from handlers.messages import ConversationKey
 from handlers.records import ConversationState, MemoryLedger, State
 from handlers.storage import SCHEMA_VERSION, Storage, async_url, handoffs, metadata, schema_version
+from tests import servers
 
 NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
 ALICE = ConversationKey("line", "U-alice", "U-alice")
@@ -146,11 +147,7 @@ async def test_many_processes_creating_the_schema_at_once(backend: str, tmp_path
     for round_ in range(5):
         url = backend_url(backend, tmp_path / str(round_))
         if backend == "postgresql":
-            await (await fresh(url)).close()
-            cleaner = Storage(url)
-            async with cleaner.engine.begin() as connection:
-                await connection.run_sync(metadata.drop_all)
-            await cleaner.close()
+            await servers.empty_postgres(url)
         stores = [Storage(url) for _ in range(8)]
         try:
             await asyncio.gather(*(store.init() for store in stores))
