@@ -128,11 +128,11 @@ async def test_english_gets_english(bot: TestClient, fake_line: FakeLine) -> Non
 
 
 async def test_ambiguous_question_offers_did_you_mean(bot: TestClient, fake_line: FakeLine) -> None:
-    await post(bot, body_of(text_event("ログインできない", "e3")))
+    await post(bot, body_of(text_event("お金", "e3")))
     [call] = await fake_line.wait_for(1)
     message = call.body["messages"][0]
     assert message["text"].startswith("もしかして")
-    assert "パスワードを忘れた" in [i["action"]["label"] for i in message["quickReply"]["items"]]
+    assert "入金が反映されない" in [i["action"]["label"] for i in message["quickReply"]["items"]]
 
 
 @pytest.mark.parametrize(
@@ -361,9 +361,16 @@ async def test_two_processes_pushing_the_same_event_deliver_it_once(fake_line: F
     assert len(fake_line.sent(PUSH)) == 1
 
 
-async def test_supportbot_serve_answers_a_signed_webhook(fake_line: FakeLine, unused_tcp_port: int) -> None:
+async def test_supportbot_serve_answers_a_signed_webhook(
+    fake_line: FakeLine, unused_tcp_port: int, tmp_path: Path
+) -> None:
     env = servers.environment(
-        LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN, LINE_API_BASE_URL=fake_line.url
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=fake_line.url,
+        # Its own database: the default file in the checkout would remember this event id
+        # from an earlier run and (rightly) not answer it again.
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
     )
     process = await servers.serve(env, unused_tcp_port)
     try:
