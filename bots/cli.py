@@ -18,7 +18,8 @@ from typing import Any, TextIO
 from bots import evaluation
 from bots.core import build_conversation, build_responder
 from bots.settings import Settings, SettingsError, load_knowledge_settings, load_settings
-from faq.loader import KnowledgeError, builtin_path, load
+from faq.loader import builtin_path, load
+from faq.model import KnowledgeError
 from handlers import texts
 from handlers.hours import TOKYO, SupportHours
 from handlers.messages import ConversationKey, Incoming
@@ -247,7 +248,7 @@ def _check(file: Path | None) -> int:
     en = sum(1 for e in kb.entries if "en" in e.questions)
     print(
         f"{kb.source}: OK, {len(kb.entries)} entries (ja questions {ja}, en questions {en}), "
-        f"{len(kb.synonyms)} synonym groups, version {kb.version}"
+        f"{len(kb.synonyms)} synonym groups, {len(kb.examples)} labelled examples, version {kb.version}"
     )
     return EXIT_OK
 

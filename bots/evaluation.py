@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from faq.loader import KnowledgeError
+from faq.labelled import read
+from faq.model import Labelled
 from handlers.intents import Intent
 from handlers.responder import Answer, Responder
 
-NONE_LABEL = "@none"
 ANSWERING = frozenset({Intent.FAQ, Intent.HOURS, Intent.HANDOFF})
-
-
-@dataclass(frozen=True, slots=True)
-class Labelled:
-    """One query and the answers that count as right."""
-
-    query: str
-    expect: tuple[str, ...]
-
-    @property
-    def out_of_domain(self) -> bool:
-        """True for a message that must get no FAQ, hours or handoff answer."""
-        return self.expect == (NONE_LABEL,)
 
 
 @dataclass(slots=True)
@@ -38,32 +24,6 @@ class Report:
     out_of_domain: int = 0
     rejected: int = 0
     misses: list[tuple[Labelled, Answer]] = field(default_factory=list)
-
-
-def read(path: Path) -> list[Labelled]:
-    """Read a JSON-lines query set; every bad line is reported at once."""
-    items: list[Labelled] = []
-    problems: list[str] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(str(path), [f"cannot read: {exc}"]) from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: invalid JSON: {exc.msg}")
-            continue
-        query, expect = (data.get("q"), data.get("expect")) if isinstance(data, dict) else (None, None)
-        if not isinstance(query, str) or not isinstance(expect, list) or not expect:
-            problems.append(f'line {number}: needs {{"q": str, "expect": [non-empty list]}}')
-            continue
-        items.append(Labelled(query, tuple(str(label) for label in expect)))
-    if problems:
-        raise KnowledgeError(str(path), problems)
-    return items
 
 
 def is_right(item: Labelled, answer: Answer) -> bool:

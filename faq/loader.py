@@ -9,21 +9,13 @@ from typing import Any
 
 import yaml
 
-from faq.model import LANGS, Entry, KnowledgeBase
+from faq import labelled
+from faq.model import INTENT_LABELS, LANGS, Entry, KnowledgeBase, KnowledgeError, Labelled
 from faq.normalize import clean
 
 BUILTIN_NAME = "knowledge.yaml"
-TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version")
+TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version", "examples")
 ENTRY_KEYS = ("id", "questions", "answer", "keywords", "title", "category", "related", "staff_note")
-
-
-class KnowledgeError(Exception):
-    """A knowledge file that cannot be used; `problems` lists every reason at once."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 def builtin_path() -> Path:
@@ -38,11 +30,14 @@ def load(path: str | Path | None = None) -> KnowledgeBase:
         raw = file.read_bytes()
     except OSError as exc:
         raise KnowledgeError(str(file), [f"cannot read file: {exc.strerror or exc}"]) from exc
-    return parse(raw, source=str(file))
+    return parse(raw, source=str(file), folder=file.parent)
 
 
-def parse(raw: bytes | str, source: str = "<memory>") -> KnowledgeBase:
-    """Parse knowledge text; raise KnowledgeError listing every problem found."""
+def parse(raw: bytes | str, source: str = "<memory>", folder: Path | None = None) -> KnowledgeBase:
+    """Parse knowledge text; raise KnowledgeError listing every problem found.
+
+    Example files are read relative to `folder` (the knowledge file's own, when loaded from one).
+    """
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
@@ -54,7 +49,7 @@ def parse(raw: bytes | str, source: str = "<memory>") -> KnowledgeBase:
     except RecursionError as exc:
         raise KnowledgeError(source, ["invalid YAML: nested too deeply"]) from exc
     problems: list[str] = []
-    kb = _build(data, source, problems)
+    kb = _build(data, source, problems, folder or Path.cwd())
     if problems or kb is None:
         raise KnowledgeError(source, problems)
     return kb
@@ -68,7 +63,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"invalid YAML: {problem}"
 
 
-def _build(data: Any, source: str, problems: list[str]) -> KnowledgeBase | None:
+def _build(data: Any, source: str, problems: list[str], folder: Path) -> KnowledgeBase | None:
     if not isinstance(data, Mapping):
         problems.append("top level must be a mapping with an 'entries' list")
         return None
@@ -105,7 +100,25 @@ def _build(data: Any, source: str, problems: list[str]) -> KnowledgeBase | None:
         stopwords=frozenset(stopwords),
         version=str(version),
         source=source,
+        examples=_examples(data.get("examples"), folder, set(seen), problems),
     )
+
+
+def _examples(value: Any, folder: Path, ids: set[str], problems: list[str]) -> tuple[Labelled, ...]:
+    """The labelled phrasings of every listed file, each label checked against the entries."""
+    found: list[Labelled] = []
+    for name in _string_list(value, "examples", problems):
+        path = folder / name
+        try:
+            items = labelled.read(path)
+        except KnowledgeError as exc:
+            problems.extend(f"examples {name}: {problem}" for problem in exc.problems)
+            continue
+        unknown = sorted({label for item in items for label in item.expect} - ids - INTENT_LABELS)
+        if unknown:
+            problems.append(f"examples {name}: unknown id {', '.join(unknown)}")
+        found.extend(items)
+    return tuple(found)
 
 
 def _entry(raw: Any, where: str, problems: list[str]) -> Entry | None:

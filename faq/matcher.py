@@ -24,6 +24,7 @@ from faq import index as index_module
 from faq.analyzer import Analysis, Analyzer
 from faq.model import Entry, KnowledgeBase
 from faq.normalize import MAX_QUERY_CHARS
+from faq.phrasings import PhrasingModel
 
 WORD_SHARE = 0.6
 # Words never seen in the knowledge base weigh this fraction of a maximally rare word:
@@ -42,12 +43,27 @@ MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
 # A question about someone else's password or phone number is not about ours: the factor on the
 # score when every word the base knows in it belongs to a stranger (Netflixのパスワード).
 STRANGER_FACTOR = 0.4
-ANSWER_AT = 0.34
-SUGGEST_AT = 0.25
+# PHRASING_SHARE of a score comes from the phrasing model when the base has labelled examples.
+PHRASING_SHARE = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Scores at which the matcher answers or suggests; the margin under which two answerable
+    entries are too close to pick one; and the score at which an FAQ answer overrides an hours
+    pattern in the same message ("pending for 48 hours")."""
+
+    answer: float
+    suggest: float
+    close: float
+    confident: float
+
+
+# Chosen by leave-one-set-out evaluation over the labelled sets (bench/cross_validate.py).
+WORDS_ONLY = Thresholds(answer=0.34, suggest=0.25, close=0.06, confident=0.5)
+WITH_PHRASINGS = Thresholds(answer=0.47, suggest=0.35, close=0.1, confident=0.62)
 # How many of the best entries a decision looks at (and "did you mean" may offer).
 CANDIDATES = 5
-# Two candidates closer than this (and both answerable) make the bot ask which one was meant.
-CLOSE_MARGIN = 0.06
 
 
 _FULL_SORT_SIZE = 256
@@ -81,6 +97,7 @@ class Match:
     candidates: tuple[Candidate, ...]
     decision: Decision
     top: int = 3
+    thresholds: Thresholds = WORDS_ONLY
 
     @property
     def ranking(self) -> tuple[Candidate, ...]:
@@ -98,9 +115,10 @@ class Match:
         if not self.candidates:
             return ()
         if self.decision is Decision.NONE:
-            return tuple(c for c in self.candidates if c.score >= SUGGEST_AT)
+            return tuple(c for c in self.candidates if c.score >= self.thresholds.suggest)
         top = self.candidates[0].score
-        return tuple(c for c in self.candidates if c.score >= ANSWER_AT and top - c.score < CLOSE_MARGIN)
+        limits = self.thresholds
+        return tuple(c for c in self.candidates if c.score >= limits.answer and top - c.score < limits.close)
 
     def score_of(self, entry_id: str) -> float | None:
         """The score of one entry, if it is among the candidates."""
@@ -125,6 +143,8 @@ class Matcher:
         self._latin_terms = sorted(t for t in latin if len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
         self._remember = remember
+        self.phrasings = self._phrasing_model(kb)
+        self.thresholds = WORDS_ONLY if self.phrasings is None else WITH_PHRASINGS
         self._recent: OrderedDict[tuple[str, int], Match] = OrderedDict()
 
     def match(self, query: str, top: int = 3) -> Match:
@@ -136,7 +156,8 @@ class Matcher:
             return known
         analysis = self.analyzer.analyze(key[0])
         candidates = self._top(self.scores(analysis), max(top, CANDIDATES))
-        found = Match(candidates=candidates, decision=self._decide(candidates), top=top)
+        decision = self._decide(candidates, self.thresholds)
+        found = Match(candidates=candidates, decision=decision, top=top, thresholds=self.thresholds)
         if self._remember:
             self._recent[key] = found
             if len(self._recent) > self._remember:
@@ -168,7 +189,28 @@ class Matcher:
         sound_dice = 2.0 * sound_trust * heard_ex / (gram_mass + ex.ngram_mass) if gram_mass else heard_ex
         nearest = np.maximum.reduceat(WORD_SHARE * word_dice + (1.0 - WORD_SHARE) * sound_dice, ex.starts)
         combined = (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
-        return combined * self._stranger_factor(analysis)
+        words_score = combined * self._stranger_factor(analysis)
+        if self.phrasings is None:
+            return words_score
+        return (1.0 - PHRASING_SHARE) * words_score + PHRASING_SHARE * self.phrasings.probabilities(analysis)
+
+    def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
+        """A phrasing model learnt from the entries' own questions plus the base's labelled
+        examples; None without examples, since then nothing teaches it what is not ours."""
+        if not kb.examples:
+            return None
+        position = {entry.id: number for number, entry in enumerate(kb.entries)}
+        none = len(kb.entries)
+        taught: list[tuple[Analysis, tuple[int, ...]]] = []
+        for number, entry in enumerate(kb.entries):
+            for text in [*(q for questions in entry.questions.values() for q in questions), *entry.title.values()]:
+                taught.append((self.analyzer.analyze(text), (number,)))
+        for example in kb.examples:
+            # Hours and handoff requests are the intent rules' business, not an entry's.
+            labels = (none,) if example.out_of_domain else tuple(position[i] for i in example.expect if i in position)
+            if labels:
+                taught.append((self.analyzer.analyze(example.query), labels))
+        return PhrasingModel(len(kb.entries), taught)
 
     def _stranger_factor(self, analysis: Analysis) -> float:
         """Less confidence when the words the base knows belong to something it does not.
@@ -256,10 +298,11 @@ class Matcher:
         return tuple(Candidate(entries[i], value) for i, value in zip(order.tolist(), values, strict=True))
 
     @staticmethod
-    def _decide(ranking: tuple[Candidate, ...]) -> Decision:
-        if not ranking or ranking[0].score < ANSWER_AT:
+    def _decide(ranking: tuple[Candidate, ...], limits: Thresholds) -> Decision:
+        if not ranking or ranking[0].score < limits.answer:
             return Decision.NONE
-        if len(ranking) > 1 and ranking[1].score >= ANSWER_AT and ranking[0].score - ranking[1].score < CLOSE_MARGIN:
+        second = ranking[1].score if len(ranking) > 1 else 0.0
+        if second >= limits.answer and ranking[0].score - second < limits.close:
             return Decision.CLARIFY
         return Decision.ANSWER
 

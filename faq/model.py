@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 LANGS = ("ja", "en")
+NONE_LABEL = "@none"
+INTENT_LABELS = frozenset({"@hours", "@handoff", NONE_LABEL})
+
+
+class KnowledgeError(Exception):
+    """A knowledge or query file that cannot be used; `problems` lists every reason at once."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +44,19 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Labelled:
+    """One customer message and the answers that count as right: entry ids or an intent label."""
+
+    query: str
+    expect: tuple[str, ...]
+
+    @property
+    def out_of_domain(self) -> bool:
+        """True for a message that must get no FAQ, hours or handoff answer."""
+        return self.expect == (NONE_LABEL,)
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """All entries plus the language resources the matcher reads from the data."""
 
@@ -41,6 +65,8 @@ class KnowledgeBase:
     stopwords: frozenset[str] = frozenset()
     version: str = "unversioned"
     source: str = "<memory>"
+    # Labelled customer phrasings that teach the phrasing model (faq/phrasings.py).
+    examples: tuple[Labelled, ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

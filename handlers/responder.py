@@ -14,7 +14,6 @@ from handlers.intents import DECISIVE, Intent, IntentRules
 from handlers.messages import QuickReply, Reply
 
 MAX_QUICK_REPLIES = 13
-FAQ_OVER_HOURS = 0.5
 MENU_SIZE = 8
 
 
@@ -81,7 +80,7 @@ class Responder:
             intent is Intent.HOURS
             and best is not None
             and match.decision is Decision.ANSWER
-            and best.score >= FAQ_OVER_HOURS
+            and best.score >= match.thresholds.confident
             and not self.rules.about_support(query)
         )
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from faq.loader import KnowledgeError, load, parse
-from faq.model import KnowledgeBase
+from faq.loader import load, parse
+from faq.model import KnowledgeBase, KnowledgeError
 
 CONTRACT_IDS = {
     "account-opening",
@@ -154,3 +154,43 @@ def test_a_wrongly_typed_answer_is_reported_once() -> None:
     with pytest.raises(KnowledgeError) as caught:
         parse("entries: [{id: x, questions: {ja: [q]}, answer: {ja: [not, text]}}]")
     assert caught.value.problems == ["entry 'x': answer.ja: must be a text"]
+
+
+MINIMAL_WITH_EXAMPLES = """
+entries:
+  - {id: a, questions: {ja: [入金が反映されない]}, answer: {ja: 入金の答え}}
+  - {id: b, questions: {ja: [パスワードを忘れた]}, answer: {ja: パスワードの答え}}
+examples: [phrasings.jsonl]
+"""
+
+
+def test_examples_are_read_next_to_the_knowledge_file(tmp_path: Path) -> None:
+    (tmp_path / "kb.yaml").write_text(MINIMAL_WITH_EXAMPLES, encoding="utf-8")
+    (tmp_path / "phrasings.jsonl").write_text(
+        '{"q": "お金が来ない", "expect": ["a"]}\n\n{"q": "今日の天気", "expect": ["@none"]}\n', encoding="utf-8"
+    )
+    kb = load(tmp_path / "kb.yaml")
+    assert [(e.query, e.expect) for e in kb.examples] == [("お金が来ない", ("a",)), ("今日の天気", ("@none",))]
+
+
+def test_the_builtin_base_learns_from_its_customer_phrasings(kb: KnowledgeBase) -> None:
+    assert len(kb.examples) > 1000
+    assert any(example.out_of_domain for example in kb.examples)
+
+
+@pytest.mark.parametrize(
+    ("phrasings", "problem"),
+    [
+        (None, "examples phrasings.jsonl: cannot read"),
+        ('{"q": "x", "expect": ["c"]}\n', "examples phrasings.jsonl: unknown id c"),
+        ('{"q": "x"}\nnot json\n', "examples phrasings.jsonl: line 1: needs"),
+        ('{"q": "x"}\nnot json\n', "examples phrasings.jsonl: line 2: invalid JSON"),
+    ],
+)
+def test_bad_examples_are_reported(tmp_path: Path, phrasings: str | None, problem: str) -> None:
+    (tmp_path / "kb.yaml").write_text(MINIMAL_WITH_EXAMPLES, encoding="utf-8")
+    if phrasings is not None:
+        (tmp_path / "phrasings.jsonl").write_text(phrasings, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load(tmp_path / "kb.yaml")
+    assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
