@@ -40,6 +40,9 @@ REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
 PUSH_TIMEOUT_SECONDS = 10.0
 ANSWERING = 16
+# Events acknowledged but not yet answered. Past this, a webhook waits for room before its
+# acknowledgement, so a flood beyond capacity slows LINE down instead of growing memory.
+MAX_PENDING = 512
 _RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
 
 
@@ -57,6 +60,7 @@ class LineChannel:
         access_token: str,
         api_base_url: str,
         reply_timeout: float = REPLY_TIMEOUT_SECONDS,
+        max_pending: int = MAX_PENDING,
         ledger: EventLedger | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -71,6 +75,7 @@ class LineChannel:
         # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
         # acknowledged between answers instead of behind all of them.
         self._answering = asyncio.Semaphore(ANSWERING)
+        self._pending = asyncio.Semaphore(max_pending)
 
     async def start(self, _: web.Application) -> None:
         """Open the Messaging API client (aiohttp on_startup)."""
@@ -102,6 +107,7 @@ class LineChannel:
         by_source: dict[str, list[dict[str, object]]] = {}
         for event in events:
             by_source.setdefault(_source_key(event), []).append(event)
+            await self._pending.acquire()  # released once the event is answered or dropped
         for source, batch in by_source.items():
             task = asyncio.create_task(self._answer_in_order(source, batch))
             self._tasks.add(task)
@@ -146,13 +152,18 @@ class LineChannel:
     async def _answer_in_order(self, source: str, batch: list[dict[str, object]]) -> None:
         lock, users = self._locks.get(source, (asyncio.Lock(), 0))
         self._locks[source] = (lock, users + 1)
+        unanswered = len(batch)
         try:
             async with lock:
                 for raw in batch:
                     if await self._first_delivery(raw):
                         async with self._answering:
                             await self._answer(raw)
+                    unanswered -= 1
+                    self._pending.release()
         finally:
+            for _ in range(unanswered):  # cancelled part-way: the room is given back all the same
+                self._pending.release()
             lock, users = self._locks[source]
             if users == 1:
                 del self._locks[source]

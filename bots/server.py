@@ -79,6 +79,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             settings.line_channel_access_token,
             settings.line_api_base_url,
             reply_timeout=settings.line_reply_timeout,
+            max_pending=settings.line_max_pending,
             ledger=storage,
             metrics=metrics,
         )

@@ -280,6 +280,24 @@ async def test_slow_reply_is_not_doubled_by_a_push(bot: TestClient, fake_line: F
     assert [c.path for c in fake_line.messages()] == [REPLY]
 
 
+async def test_a_full_backlog_holds_the_acknowledgement_until_there_is_room(
+    fake_line: FakeLine, responder: Responder
+) -> None:
+    # Two events may wait for an answer; the third webhook is acknowledged once one is answered.
+    fake_line.reply_delay = 0.4
+    cfg = line_settings(fake_line, LINE_MAX_PENDING=2)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        started = time.monotonic()
+        users = [{"type": "user", "userId": f"U{n}"} for n in range(3)]
+        bodies = [body_of(text_event("パスワードを忘れた", f"full-{n}", source=users[n])) for n in range(3)]
+        first, second = await asyncio.gather(post(client, bodies[0]), post(client, bodies[1]))
+        assert time.monotonic() - started < 0.3 and (first, second) == (200, 200)
+        assert await post(client, bodies[2]) == 200
+        assert time.monotonic() - started >= 0.35
+        await client.app[LINE].drain()
+    assert len(fake_line.sent(REPLY)) == 3
+
+
 async def test_unreachable_reply_api_falls_back_to_push(fake_line: FakeLine, responder: Responder) -> None:
     # The reply is refused outright (here: LINE's 400 for a spent token), so pushing is safe.
     fake_line.fail_reply = True
