@@ -189,10 +189,10 @@ class Matcher:
         sound_dice = 2.0 * sound_trust * heard_ex / (gram_mass + ex.ngram_mass) if gram_mass else heard_ex
         nearest = np.maximum.reduceat(WORD_SHARE * word_dice + (1.0 - WORD_SHARE) * sound_dice, ex.starts)
         combined = (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
-        words_score = combined * self._stranger_factor(analysis)
-        if self.phrasings is None:
-            return words_score
-        return (1.0 - PHRASING_SHARE) * words_score + PHRASING_SHARE * self.phrasings.probabilities(analysis)
+        if self.phrasings is not None:
+            combined = (1.0 - PHRASING_SHARE) * combined + PHRASING_SHARE * self.phrasings.probabilities(analysis)
+        # On the whole score: the phrasing model, which has never seen Gmail, must not undo it.
+        return combined * self._stranger_factor(analysis)
 
     def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
         """A phrasing model learnt from the entries' own questions plus the base's labelled
@@ -210,7 +210,7 @@ class Matcher:
             labels = (none,) if example.out_of_domain else tuple(position[i] for i in example.expect if i in position)
             if labels:
                 taught.append((self.analyzer.analyze(example.query), labels))
-        return PhrasingModel(len(kb.entries), taught)
+        return PhrasingModel(len(kb.entries), taught, self.index.terms)
 
     def _stranger_factor(self, analysis: Analysis) -> float:
         """Less confidence when the words the base knows belong to something it does not.

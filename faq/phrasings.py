@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,15 +24,27 @@ from faq.analyzer import Analysis
 SMOOTHING = 0.1
 TEMPERATURE = 4.0
 TERM_PREFIX, GRAM_PREFIX = "t:", "g:"
+UNKNOWN_LATIN, UNKNOWN_NOUN, UNKNOWN_VERBAL = "?latin", "?noun", "?verbal"
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 
-def features(analysis: Analysis) -> dict[str, float]:
-    """The counted features of one text: its weighted terms and its reading n-grams."""
+def features(analysis: Analysis, known: Container[str] = ()) -> dict[str, float]:
+    """The counted features of one text: its weighted terms, its reading n-grams, and how many of
+    its words the knowledge base does not know, by kind.
+
+    The last say what no single word can: a brand the base has never seen (Gmail, Netflix,
+    メルカリ) is a new word every time, but "a Latin name we do not know" is a feature the
+    out-of-scope examples teach.
+    """
     found = {TERM_PREFIX + term: weight for term, weight in analysis.terms.items()}
     found.update(dict.fromkeys((GRAM_PREFIX + gram for gram in analysis.ngrams), 1.0))
+    if known:
+        for term, weight in analysis.terms.items():
+            if term not in known:
+                kind = UNKNOWN_LATIN if term.isascii() else UNKNOWN_VERBAL if term in analysis.verbal else UNKNOWN_NOUN
+                found[kind] = found.get(kind, 0.0) + weight
     return found
 
 
@@ -48,16 +60,20 @@ class PhrasingModel:
     """P(entry | text) for `n_entries` entries, with class `n_entries` meaning "none of them".
 
     An example labelled with several classes (either entry answers it) counts a share to each.
+    `known` is the knowledge base's vocabulary, against which words count as unknown.
     """
 
-    def __init__(self, n_entries: int, examples: Iterable[tuple[Analysis, Sequence[int]]]) -> None:
+    def __init__(
+        self, n_entries: int, examples: Iterable[tuple[Analysis, Sequence[int]]], known: Container[str] = ()
+    ) -> None:
         self.n_entries = n_entries
+        self._known = known
         n_classes = n_entries + 1
         counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         documents = np.zeros(n_classes)
         for analysis, labels in examples:
             share = 1.0 / len(labels)
-            found = features(analysis)
+            found = features(analysis, known)
             for label in labels:
                 documents[label] += share
                 for feature, weight in found.items():
@@ -87,7 +103,7 @@ class PhrasingModel:
         seen = 0.0
         classes: list[IntArray] = []
         gains: list[FloatArray] = []
-        for feature, weight in features(analysis).items():
+        for feature, weight in features(analysis, self._known).items():
             found = self._features.get(feature)
             if found is None:
                 continue  # a feature no example had says nothing about any class

@@ -55,3 +55,20 @@ def test_an_example_with_two_labels_counts_half_to_each() -> None:
     probabilities = either.probabilities(analyzer.analyze("ログインできない"))
     assert probabilities[0] == pytest.approx(probabilities[1]) and probabilities.sum() == pytest.approx(1.0)
     assert either.examples == 1
+
+
+def test_words_the_base_does_not_know_teach_what_is_not_ours() -> None:
+    # Every brand is a new word, but "a name the base does not know" is one feature, learnt once.
+    analyzer = Analyzer()
+    known = {*analyzer.analyze("パスワードを忘れた").terms, *analyzer.analyze("forgot password").terms}
+    taught = [
+        (analyzer.analyze("パスワードを忘れた"), (0,)),
+        (analyzer.analyze("forgot password"), (0,)),
+        (analyzer.analyze("Netflixのパスワードを忘れた"), (1,)),
+        (analyzer.analyze("Instagram password forgot"), (1,)),
+    ]
+    model = PhrasingModel(1, taught, known)
+    blind = PhrasingModel(1, taught)
+    gmail = analyzer.analyze("Gmailのパスワード忘れた")
+    assert model.probabilities(gmail)[0] < 0.5 < blind.probabilities(gmail)[0]
+    assert model.probabilities(analyzer.analyze("パスワード忘れた"))[0] > 0.5
