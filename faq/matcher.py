@@ -98,6 +98,8 @@ class Match:
     decision: Decision
     top: int = 3
     thresholds: Thresholds = WORDS_ONLY
+    # The factor for words that belong to someone else (郵便局の営業時間): 1.0 when none do.
+    stranger: float = 1.0
 
     @property
     def ranking(self) -> tuple[Candidate, ...]:
@@ -155,9 +157,10 @@ class Matcher:
             self._recent.move_to_end(key)
             return known
         analysis = self.analyzer.analyze(key[0])
-        candidates = self._top(self.scores(analysis), max(top, CANDIDATES))
+        stranger = self._stranger_factor(analysis)
+        candidates = self._top(self._scores(analysis, stranger), max(top, CANDIDATES))
         decision = self._decide(candidates, self.thresholds)
-        found = Match(candidates=candidates, decision=decision, top=top, thresholds=self.thresholds)
+        found = Match(candidates, decision, top, self.thresholds, stranger)
         if self._remember:
             self._recent[key] = found
             if len(self._recent) > self._remember:
@@ -166,6 +169,9 @@ class Matcher:
 
     def scores(self, analysis: Analysis) -> np.ndarray:
         """Score every entry for an analysed query."""
+        return self._scores(analysis, self._stranger_factor(analysis))
+
+    def _scores(self, analysis: Analysis, stranger: float) -> np.ndarray:
         index = self.index
         terms, unknown_terms = self._query_terms(analysis)
         grams = dict.fromkeys(analysis.ngrams, 1.0)
@@ -192,7 +198,7 @@ class Matcher:
         if self.phrasings is not None:
             combined = (1.0 - PHRASING_SHARE) * combined + PHRASING_SHARE * self.phrasings.probabilities(analysis)
         # On the whole score: the phrasing model, which has never seen Gmail, must not undo it.
-        return combined * self._stranger_factor(analysis)
+        return combined * stranger
 
     def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
         """A phrasing model learnt from the entries' own questions plus the base's labelled

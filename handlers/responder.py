@@ -55,7 +55,7 @@ class Responder:
         if not query.strip() or not any(ch.isalnum() for ch in query):
             return Answer(query, Intent.FALLBACK, lang, self.menu(lang, "empty"), match)
         intents = self.rules.detect(query)
-        decisive = [intent for intent in intents if intent in DECISIVE and not self._faq_outranks(intent, query, match)]
+        decisive = [intent for intent in intents if intent in DECISIVE and not self._yields(intent, query, match)]
         if decisive:
             intent = decisive[0]
             reply = self._hours_reply(lang, at, query) if intent is Intent.HOURS else self._handoff_reply(lang, at)
@@ -72,13 +72,17 @@ class Responder:
                 return Answer(query, intent, lang, self.menu(lang, intent.value), match)
         return Answer(query, Intent.FALLBACK, lang, self._fallback_reply(lang, match), match)
 
-    def _faq_outranks(self, intent: Intent, query: str, match: Match) -> bool:
-        """An hours pattern in a question about something else ("pending for 48 hours") yields to
-        a confident FAQ answer, unless the message speaks of our support itself."""
+    def _yields(self, intent: Intent, query: str, match: Match) -> bool:
+        """An hours pattern yields in a question about someone else's hours (郵便局の営業時間), and
+        to a confident FAQ answer about something else ("pending for 48 hours") unless the
+        message speaks of our support itself."""
+        if intent is not Intent.HOURS:
+            return False
+        if match.stranger < 1.0:
+            return True
         best = match.best
         return (
-            intent is Intent.HOURS
-            and best is not None
+            best is not None
             and match.decision is Decision.ANSWER
             and best.score >= match.thresholds.confident
             and not self.rules.about_support(query)

@@ -148,6 +148,22 @@ async def test_a_time_in_a_question_about_something_else_is_not_an_hours_questio
     assert (reply.intent, reply.faq_id) == ("faq", faq_id)
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("郵便局の営業時間", "fallback"),
+        ("近くのセブンの営業時間", "fallback"),
+        ("市役所の窓口って何時まで開いてる?", "fallback"),
+        # Ours: the same words with no stranger owning them.
+        ("電話サポートの営業時間", "hours"),
+        ("窓口って何時まで開いてる?", "hours"),
+    ],
+)
+async def test_someone_elses_opening_hours_are_not_ours(converse: Converse, text: str, intent: str) -> None:
+    [reply] = await converse(text)
+    assert reply.intent == intent
+
+
 async def test_a_closure_without_end_in_sight_still_gets_an_answer(responder: Responder) -> None:
     long_closure = SupportHours.with_closed_dates(date(2026, 11, 24) + timedelta(days=n) for n in range(400))
     closed = Responder(responder.matcher, long_closure, responder.rules)
