@@ -102,15 +102,24 @@ class Analyzer:
         verbal: set[str] = set()
         readings: list[str] = []
         owned: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-        owner: tuple[str, ...] = ()  # the noun just before a の, while the next word is awaited
+        owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
         previous: _Token | None = None
+        previous_groups: tuple[str, ...] = ()
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
-            if owner and token.noun and token.terms:
-                owned.append((owner, tuple(term for term, _ in token.terms)))
-            owner = tuple(t for t, _ in previous.terms) if token.possessive and previous and previous.noun else ()
+            covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else []
+            if owner and token.noun:
+                words = (*(term for term, _ in token.terms), *(name for names in covering for name in names))
+                if words:
+                    owned.append((owner, words))
+            if token.possessive and previous and previous.noun:
+                # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
+                owner = previous_groups or tuple(t for t, _ in previous.terms)
+            elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
+                owner = ()
             previous = token
-            if spans and any(b <= begin and end <= e for b, e in spans):
+            previous_groups = tuple(name for names in covering for name in names)
+            if covering:
                 continue  # the synonym group found here stands for this word
             for term, weight in token.terms:
                 if weight > terms.get(term, 0.0):
@@ -206,9 +215,9 @@ class Analyzer:
                         spellings.append((spelling, _group_name(group)))
         return _automaton(spellings)
 
-    def _surface_synonyms(self, text: str) -> tuple[set[str], list[tuple[int, int]]]:
+    def _surface_synonyms(self, text: str) -> tuple[set[str], list[tuple[int, int, frozenset[str]]]]:
         found: set[str] = set()
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[int, int, frozenset[str]]] = []
         if self._by_surface is None:
             return found, spans
         folded = kana_fold(text)
@@ -218,7 +227,7 @@ class Analyzer:
             start = end + 1 - len(spelling)
             if _whole_word(folded, start, end + 1):
                 found |= names
-                spans.append((start, end + 1))
+                spans.append((start, end + 1, frozenset(names)))
         return found, spans
 
     def _sound_synonyms(self, reading: str) -> set[str]:

@@ -223,11 +223,15 @@ class Matcher:
 
         In "Gmailのパスワード忘れた" the password is Gmail's; in "三井住友の口座から振り込んだのに
         反映されない" the account is the bank's, but the transfer and its reflection are ours. The
-        factor shrinks with the share of the known words that a stranger owns.
+        factor shrinks with the share of the known words that a stranger owns, down a chain of
+        owners too (ドコモの問い合わせ窓口の電話番号: the number is the desk's, the desk ドコモ's).
         """
         owned: set[str] = set()
+        theirs: set[str] = set()  # terms a stranger owns, directly or down a chain (XのYのZ)
         for owner, words in analysis.owned:
-            if owner and not any(self._knows(t) or t.isdigit() for t in owner):
+            stranger = owner and not any(self._knows(t) or t.isdigit() for t in owner)
+            if stranger or theirs.intersection(owner):
+                theirs.update(words)
                 owned.update(self._known_forms(t) for t in words if self._knows(t))
         if not owned:
             return 1.0
