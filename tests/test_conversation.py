@@ -92,6 +92,10 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         ("担当者の名前を教えて", "fallback"),  # about staff, not asking for one
         ("今電話やってる?", "hours"),
         ("でんわさぽーとどうやって使う", "faq"),  # how to use it, not whether it is open
+        ("朝から何回やっても買い注文がエラーになる", "faq"),  # tried many times, not "are you open"
+        ("日曜もやってない?", "hours"),
+        ("ｻﾎﾟｰﾄ ｲﾏ ｴｲｷﾞｮｳﾁｭｳ?", "hours"),  # half-width kana of 営業中
+        ("恐れ入りますが、係の方に代わっていただけますでしょうか。", "handoff"),
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
