@@ -40,7 +40,7 @@ REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
 PUSH_TIMEOUT_SECONDS = 10.0
 ANSWERING = 16
-# Events acknowledged but not yet answered. Past this, a webhook waits for room before its
+# Events acknowledged but not yet answered. At this many, a webhook waits for room before its
 # acknowledgement, so a flood beyond capacity slows LINE down instead of growing memory.
 MAX_PENDING = 512
 _RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
@@ -75,7 +75,10 @@ class LineChannel:
         # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
         # acknowledged between answers instead of behind all of them.
         self._answering = asyncio.Semaphore(ANSWERING)
-        self._pending = asyncio.Semaphore(max_pending)
+        self._max_pending = max_pending
+        self._pending = 0
+        self._room = asyncio.Event()
+        self._room.set()
 
     async def start(self, _: web.Application) -> None:
         """Open the Messaging API client (aiohttp on_startup)."""
@@ -107,7 +110,12 @@ class LineChannel:
         by_source: dict[str, list[dict[str, object]]] = {}
         for event in events:
             by_source.setdefault(_source_key(event), []).append(event)
-            await self._pending.acquire()  # released once the event is answered or dropped
+        # Wait for room, not for a slot per event: a webhook with more events than the bound
+        # still gets in, and nothing is held while waiting, so a cancelled wait leaks nothing.
+        while self._pending >= self._max_pending:
+            self._room.clear()
+            await self._room.wait()
+        self._pending += len(events)
         for source, batch in by_source.items():
             task = asyncio.create_task(self._answer_in_order(source, batch))
             self._tasks.add(task)
@@ -160,15 +168,19 @@ class LineChannel:
                         async with self._answering:
                             await self._answer(raw)
                     unanswered -= 1
-                    self._pending.release()
+                    self._answered(1)
         finally:
-            for _ in range(unanswered):  # cancelled part-way: the room is given back all the same
-                self._pending.release()
+            self._answered(unanswered)  # cancelled part-way: the room is given back all the same
             lock, users = self._locks[source]
             if users == 1:
                 del self._locks[source]
             else:
                 self._locks[source] = (lock, users - 1)
+
+    def _answered(self, count: int) -> None:
+        self._pending -= count
+        if self._pending < self._max_pending:
+            self._room.set()
 
     async def _answer(self, raw: dict[str, object]) -> None:
         event_id = str(raw.get("webhookEventId", "-"))[:64]
