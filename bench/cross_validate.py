@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/cross_validate.py [UNSEEN.jsonl ...]
 
 For each labelled file in faq/examples/, the phrasing model learns from every other file (less any
-phrasing the held-out file also has) and the held-out one is scored with the rules of `supportbot eval`, next to the word ranker alone (no
+phrasing the held-out file also has, in any width or kana) and the held-out one is scored with the rules of `supportbot eval`, next to the word ranker alone (no
 examples). Files given on the command line are scored with every example learnt and with none:
 they are sets the bot has never seen.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,13 +24,14 @@ from faq import labelled  # noqa: E402
 from faq.loader import load  # noqa: E402
 from faq.matcher import Matcher  # noqa: E402
 from faq.model import KnowledgeBase, Labelled  # noqa: E402
+from faq.normalize import fold  # noqa: E402
 from handlers.hours import TOKYO, SupportHours  # noqa: E402
 from handlers.intents import IntentRules  # noqa: E402
 from handlers.responder import Responder  # noqa: E402
 
 EXAMPLES = REPO / "faq" / "examples"
 # A Tuesday morning, when every channel is open: the answers do not depend on the hour.
-AT = evaluation.datetime(2026, 11, 24, 10, 30, tzinfo=TOKYO)
+AT = datetime(2026, 11, 24, 10, 30, tzinfo=TOKYO)
 
 
 def score(kb: KnowledgeBase, items: list[Labelled]) -> evaluation.Report:
@@ -70,9 +72,9 @@ def main() -> None:
     print("|---|---|---|")
     total_words, total_learnt = evaluation.Report(), evaluation.Report()
     for name, items in files.items():
-        # A phrasing that two sets share is held out of both: the bot must not have seen it.
-        held_out = set(items)
-        others = tuple(item for rest in files.values() for item in rest if item not in held_out)
+        # A phrasing that two sets share, in any width or kana, is held out of both.
+        held_out = {fold(item.query) for item in items}
+        others = tuple(item for rest in files.values() for item in rest if fold(item.query) not in held_out)
         words = score(words_only, items)
         learnt = score(dataclasses.replace(base, examples=others), items)
         add(total_words, words)

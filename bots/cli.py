@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from bots import evaluation
 from bots.core import build_conversation, build_responder
 from bots.settings import Settings, SettingsError, load_knowledge_settings, load_settings
+from faq import phrasings
 from faq.loader import builtin_path, load
 from faq.model import KnowledgeError
 from handlers import texts
@@ -244,11 +245,17 @@ def _check(file: Path | None) -> int:
     except KnowledgeError as exc:
         _print_problems(exc)
         return EXIT_DATA
+    learning = (
+        "the phrasing model learns from them"
+        if phrasings.enough(kb.examples)
+        else f"too few for the phrasing model: it needs {phrasings.MIN_EXAMPLES}, some of them @none"
+    )
     ja = sum(1 for e in kb.entries if "ja" in e.questions)
     en = sum(1 for e in kb.entries if "en" in e.questions)
     print(
         f"{kb.source}: OK, {len(kb.entries)} entries (ja questions {ja}, en questions {en}), "
-        f"{len(kb.synonyms)} synonym groups, {len(kb.examples)} labelled examples, version {kb.version}"
+        f"{len(kb.synonyms)} synonym groups, {len(kb.examples)} labelled examples "
+        f"({learning}), version {kb.version}"
     )
     return EXIT_OK
 

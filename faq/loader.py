@@ -34,10 +34,7 @@ def load(path: str | Path | None = None) -> KnowledgeBase:
 
 
 def parse(raw: bytes | str, source: str = "<memory>", folder: Path | None = None) -> KnowledgeBase:
-    """Parse knowledge text; raise KnowledgeError listing every problem found.
-
-    Example files are read relative to `folder` (the knowledge file's own, when loaded from one).
-    """
+    """Parse knowledge text (example files relative to `folder`); raise KnowledgeError listing every problem."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
@@ -49,7 +46,7 @@ def parse(raw: bytes | str, source: str = "<memory>", folder: Path | None = None
     except RecursionError as exc:
         raise KnowledgeError(source, ["invalid YAML: nested too deeply"]) from exc
     problems: list[str] = []
-    kb = _build(data, source, problems, folder or Path.cwd())
+    kb = _build(data, source, problems, folder)
     if problems or kb is None:
         raise KnowledgeError(source, problems)
     return kb
@@ -63,7 +60,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"invalid YAML: {problem}"
 
 
-def _build(data: Any, source: str, problems: list[str], folder: Path) -> KnowledgeBase | None:
+def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> KnowledgeBase | None:
     if not isinstance(data, Mapping):
         problems.append("top level must be a mapping with an 'entries' list")
         return None
@@ -104,20 +101,19 @@ def _build(data: Any, source: str, problems: list[str], folder: Path) -> Knowled
     )
 
 
-def _examples(value: Any, folder: Path, ids: set[str], problems: list[str]) -> tuple[Labelled, ...]:
+def _examples(value: Any, folder: Path | None, ids: set[str], problems: list[str]) -> tuple[Labelled, ...]:
     """The labelled phrasings of every listed file, each label checked against the entries."""
+    names = _string_list(value, "examples", problems)
+    if names and folder is None:
+        problems.append("examples: files are named relative to the knowledge file; load it from a file")
+        return ()
     found: list[Labelled] = []
-    for name in _string_list(value, "examples", problems):
-        path = folder / name
+    for name in names:
+        assert folder is not None
         try:
-            items = labelled.read(path)
+            found.extend(labelled.read(folder / name, known=ids | INTENT_LABELS))
         except KnowledgeError as exc:
             problems.extend(f"examples {name}: {problem}" for problem in exc.problems)
-            continue
-        unknown = sorted({label for item in items for label in item.expect} - ids - INTENT_LABELS)
-        if unknown:
-            problems.append(f"examples {name}: unknown id {', '.join(unknown)}")
-        found.extend(items)
     return tuple(found)
 
 

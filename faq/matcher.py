@@ -21,6 +21,7 @@ import numpy as np
 from rapidfuzz import distance, process
 
 from faq import index as index_module
+from faq import phrasings
 from faq.analyzer import Analysis, Analyzer
 from faq.model import Entry, KnowledgeBase
 from faq.normalize import MAX_QUERY_CHARS
@@ -49,14 +50,12 @@ PHRASING_SHARE = 0.3
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Scores at which the matcher answers or suggests; the margin under which two answerable
-    entries are too close to pick one; and the score at which an FAQ answer overrides an hours
-    pattern in the same message ("pending for 48 hours")."""
+    """The scores on which the matcher decides."""
 
-    answer: float
-    suggest: float
-    close: float
-    confident: float
+    answer: float  # answer from here
+    suggest: float  # offer as "did you mean" from here
+    close: float  # two answerable entries nearer than this: ask which was meant
+    confident: float  # from here an FAQ answer outranks an hours pattern ("pending for 48 hours")
 
 
 # Chosen by leave-one-set-out evaluation over the labelled sets (bench/cross_validate.py).
@@ -201,9 +200,9 @@ class Matcher:
         return combined * stranger
 
     def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
-        """A phrasing model learnt from the entries' own questions plus the base's labelled
-        examples; None without examples, since then nothing teaches it what is not ours."""
-        if not kb.examples:
+        """A phrasing model learnt from the entries' questions and the base's labelled examples,
+        when there are enough of them (phrasings.enough)."""
+        if not phrasings.enough(kb.examples):
             return None
         position = {entry.id: number for number, entry in enumerate(kb.entries)}
         none = len(kb.entries)

@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from faq.analyzer import Analysis
+from faq.model import Labelled
 
-# Additive smoothing of feature counts (Lidstone); chosen by leave-one-set-out evaluation.
+# Additive smoothing of feature counts (Lidstone), and the temperature that tempers naive Bayes'
+# overconfident evidence; both chosen by leave-one-set-out evaluation.
 SMOOTHING = 0.1
 TEMPERATURE = 4.0
+# Fewer labelled examples than this, or none out of scope, teach too little: the words decide
+# alone (two @none examples on the built-in base made it worse than none at all).
+MIN_EXAMPLES = 200
 TERM_PREFIX, GRAM_PREFIX = "t:", "g:"
 UNKNOWN_LATIN, UNKNOWN_NOUN, UNKNOWN_VERBAL = "?latin", "?noun", "?verbal"
 
@@ -31,13 +36,10 @@ IntArray = npt.NDArray[np.intp]
 
 
 def features(analysis: Analysis, known: Container[str] = ()) -> dict[str, float]:
-    """The counted features of one text: its weighted terms, its reading n-grams, and how many of
-    its words the knowledge base does not know, by kind.
-
-    The last say what no single word can: a brand the base has never seen (Gmail, Netflix,
-    メルカリ) is a new word every time, but "a Latin name we do not know" is a feature the
-    out-of-scope examples teach.
-    """
+    """The counted features of a text: weighted terms, reading n-grams, unknown words by kind."""
+    # Unknown words say what no single word can: a brand the base has never seen (Gmail, Netflix,
+    # メルカリ) is a new word every time, but "a Latin name we do not know" is one feature, which
+    # the out-of-scope examples teach.
     found = {TERM_PREFIX + term: weight for term, weight in analysis.terms.items()}
     found.update(dict.fromkeys((GRAM_PREFIX + gram for gram in analysis.ngrams), 1.0))
     if known:
@@ -46,6 +48,11 @@ def features(analysis: Analysis, known: Container[str] = ()) -> dict[str, float]
                 kind = UNKNOWN_LATIN if term.isascii() else UNKNOWN_VERBAL if term in analysis.verbal else UNKNOWN_NOUN
                 found[kind] = found.get(kind, 0.0) + weight
     return found
+
+
+def enough(examples: Collection[Labelled]) -> bool:
+    """Whether a knowledge base's examples are enough to learn a phrasing model from."""
+    return len(examples) >= MIN_EXAMPLES and any(example.out_of_domain for example in examples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,27 +64,29 @@ class _Feature:
 
 
 class PhrasingModel:
-    """P(entry | text) for `n_entries` entries, with class `n_entries` meaning "none of them".
-
-    An example labelled with several classes (either entry answers it) counts a share to each.
-    `known` is the knowledge base's vocabulary, against which words count as unknown.
-    """
+    """P(entry | text) for `n_entries` entries; class `n_entries` means "none of them"."""
 
     def __init__(
         self, n_entries: int, examples: Iterable[tuple[Analysis, Sequence[int]]], known: Container[str] = ()
     ) -> None:
+        # An example labelled with several classes (either entry answers it) counts a share to
+        # each. `known` is the knowledge base's vocabulary, against which words count as unknown.
         self.n_entries = n_entries
         self._known = known
         n_classes = n_entries + 1
         counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         documents = np.zeros(n_classes)
         for analysis, labels in examples:
+            if not labels or not all(0 <= label < n_classes for label in labels):
+                raise ValueError(f"labels must be classes 0..{n_entries}, not {tuple(labels)!r}")
             share = 1.0 / len(labels)
             found = features(analysis, known)
             for label in labels:
                 documents[label] += share
                 for feature, weight in found.items():
                     counts[feature][label] += weight * share
+        if not documents.any():
+            raise ValueError("a phrasing model needs at least one example")
         totals = np.zeros(n_classes)
         for by_class in counts.values():
             for label, count in by_class.items():
@@ -92,14 +101,13 @@ class PhrasingModel:
         }
         with np.errstate(divide="ignore"):
             # A class without a single example can never be predicted.
-            self._prior = np.log(documents / max(1.0, documents.sum()))
+            self._prior = np.log(documents / documents.sum())
         # What one seen feature costs each class before its own counts are added back.
         self._per_feature = math.log(SMOOTHING) - np.log(totals + SMOOTHING * max(1, vocabulary))
-        self.examples = int(documents.sum())
 
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
-        log_odds = self._prior.copy()
+        log_odds = np.zeros_like(self._prior)
         seen = 0.0
         classes: list[IntArray] = []
         gains: list[FloatArray] = []
@@ -113,7 +121,9 @@ class PhrasingModel:
         if classes:
             log_odds += seen * self._per_feature
             log_odds += np.bincount(np.concatenate(classes), np.concatenate(gains), minlength=log_odds.size)
+        # The temperature tempers the evidence of the words, not how common each class is.
         log_odds /= TEMPERATURE
+        log_odds += self._prior
         log_odds -= log_odds.max()
         odds: FloatArray = np.exp(log_odds)
         share: FloatArray = odds[: self.n_entries] / odds.sum()

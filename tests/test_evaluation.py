@@ -9,6 +9,7 @@ from bots import evaluation
 from faq import labelled
 from faq.matcher import Decision, Match, Matcher
 from faq.model import KnowledgeBase, Labelled
+from faq.normalize import fold
 from handlers.hours import SupportHours
 from handlers.intents import Intent, IntentRules
 from handlers.messages import Reply
@@ -31,19 +32,20 @@ def responder_over(kb: KnowledgeBase) -> Responder:
 
 # Floors a little under today's figures, as (in-domain, rejection): a guard against regressions,
 # not the targets. Each set is scored by a bot that learnt from every other set but not from it,
-# so the figures say how the bot does on phrasings it has never seen (bench/cross_validate.py).
-# Set 1 is heavy with near-miss traps (病院の電話番号). Sets 5-8 were measured blind, before their
+# so the figures say how the bot does on phrasings it has never seen (bench/cross_validate.py);
+# the phrasing model's few constants were chosen on these same figures, so they flatter it a
+# little, and the blind first measurements below are the honest estimate. Set 1 is heavy with near-miss traps (病院の電話番号). Sets 5-8 were measured blind, before their
 # misses guided anything, at 90.7% / 82.0%, 78.7% / 94.0%, 92.7% / 80.0% (words only) and
 # 96.0% / 83.7% (with the phrasing model learnt from sets 1-7).
 HELD_OUT_FLOORS = {
-    "customer_phrasings_1.jsonl": (0.97, 0.91),
+    "customer_phrasings_1.jsonl": (0.97, 0.93),
     "customer_phrasings_2.jsonl": (0.95, 0.96),
-    "customer_phrasings_3.jsonl": (0.98, 0.94),
+    "customer_phrasings_3.jsonl": (0.98, 0.96),
     "customer_phrasings_4.jsonl": (0.92, 0.98),
-    "customer_phrasings_5.jsonl": (0.95, 0.92),
-    "customer_phrasings_6.jsonl": (0.91, 0.94),
-    "customer_phrasings_7.jsonl": (0.97, 0.85),
-    "customer_phrasings_8.jsonl": (0.94, 0.85),
+    "customer_phrasings_5.jsonl": (0.95, 0.94),
+    "customer_phrasings_6.jsonl": (0.90, 0.94),
+    "customer_phrasings_7.jsonl": (0.97, 0.92),
+    "customer_phrasings_8.jsonl": (0.94, 0.89),
 }
 # The word ranker alone, as a knowledge file without examples gets it.
 WORDS_ONLY_FLOORS = {
@@ -66,8 +68,8 @@ def assert_above(responder: Responder, path: Path, floors: tuple[float, float]) 
 
 @pytest.mark.parametrize("path", EXAMPLE_SETS, ids=lambda p: p.name)
 def test_each_set_held_out_of_learning_stays_above_its_floor(kb: KnowledgeBase, path: Path) -> None:
-    held_out = set(labelled.read(path))
-    others = tuple(item for item in kb.examples if item not in held_out)
+    held_out = {fold(item.query) for item in labelled.read(path)}
+    others = tuple(item for item in kb.examples if fold(item.query) not in held_out)
     assert len(others) < len(kb.examples)
     assert_above(responder_over(dataclasses.replace(kb, examples=others)), path, HELD_OUT_FLOORS[path.name])
 

@@ -182,7 +182,10 @@ def test_the_builtin_base_learns_from_its_customer_phrasings(kb: KnowledgeBase) 
     ("phrasings", "problem"),
     [
         (None, "examples phrasings.jsonl: cannot read"),
-        ('{"q": "x", "expect": ["c"]}\n', "examples phrasings.jsonl: unknown id c"),
+        ('{"q": "x", "expect": ["c"]}\n', "examples phrasings.jsonl: line 1: unknown id c"),
+        ('{"q": "x", "expect": ["@none", "a"]}\n', "examples phrasings.jsonl: line 1: @none stands alone"),
+        ('{"q": "x", "expect": ["a", "a"]}\n', "examples phrasings.jsonl: line 1: a label is listed twice"),
+        ('{"q": "x", "expect": [1]}\n', "examples phrasings.jsonl: line 1: labels must be non-empty strings"),
         ('{"q": "x"}\nnot json\n', "examples phrasings.jsonl: line 1: needs"),
         ('{"q": "x"}\nnot json\n', "examples phrasings.jsonl: line 2: invalid JSON"),
     ],
@@ -194,3 +197,10 @@ def test_bad_examples_are_reported(tmp_path: Path, phrasings: str | None, proble
     with pytest.raises(KnowledgeError) as raised:
         load(tmp_path / "kb.yaml")
     assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
+
+
+def test_examples_need_a_file_to_be_found_from() -> None:
+    # In-memory text has no folder; the working directory is no stand-in for one.
+    with pytest.raises(KnowledgeError) as raised:
+        parse(MINIMAL_WITH_EXAMPLES)
+    assert raised.value.problems == ["examples: files are named relative to the knowledge file; load it from a file"]

@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 
 from faq.loader import parse
-from faq.matcher import Decision, Matcher
-from faq.model import Labelled
+from faq.matcher import WORDS_ONLY, Decision, Matcher
+from faq.model import KnowledgeBase, Labelled
 
 # (query, expected entry): every spelling a customer may use must find its entry.
 SPELLINGS = [
@@ -137,7 +137,7 @@ entries:
         Labelled("ビットコインの価格", ("@none",)),
     )
     words_only = Matcher(kb)
-    learnt = Matcher(dataclasses.replace(kb, examples=examples))
+    learnt = Matcher(dataclasses.replace(kb, examples=examples * 40))  # the model wants 200 at least
     assert words_only.phrasings is None and learnt.phrasings is not None
     # The words alone explain too little of it; customers were seen writing just this way.
     assert words_only.match("入金のお金まだ来てない").decision is Decision.NONE
@@ -146,3 +146,10 @@ entries:
     assert learnt.match("明日の天気").decision is Decision.NONE
     # The model lifts a partial match; it never answers on phrasing alone.
     assert learnt.match("送ったお金どこ").decision is Decision.NONE
+
+
+def test_a_handful_of_examples_leaves_the_words_to_decide(kb: KnowledgeBase) -> None:
+    few = dataclasses.replace(kb, examples=kb.examples[:50])
+    inside_only = dataclasses.replace(kb, examples=tuple(e for e in kb.examples if not e.out_of_domain))
+    assert Matcher(few).phrasings is None and Matcher(inside_only).phrasings is None
+    assert Matcher(few).thresholds is WORDS_ONLY

@@ -43,18 +43,29 @@ def test_what_is_not_ours_leaves_the_entries_little(model: tuple[PhrasingModel, 
     assert phrasings.probabilities(analyzer.analyze("ビットコインの価格を知りたい")).sum() < 0.5
 
 
-def test_a_text_of_unseen_words_falls_back_to_the_priors(model: tuple[PhrasingModel, Analyzer]) -> None:
-    phrasings, analyzer = model
-    probabilities = phrasings.probabilities(analyzer.analyze("zzzz"))
-    assert np.allclose(probabilities, [2 / 6, 2 / 6])
-
-
-def test_an_example_with_two_labels_counts_half_to_each() -> None:
+def test_a_text_of_unseen_words_gets_the_priors() -> None:
     analyzer = Analyzer()
-    either = PhrasingModel(2, [(analyzer.analyze("ログインできない"), (0, 1))])
-    probabilities = either.probabilities(analyzer.analyze("ログインできない"))
-    assert probabilities[0] == pytest.approx(probabilities[1]) and probabilities.sum() == pytest.approx(1.0)
-    assert either.examples == 1
+    taught = [(analyzer.analyze(text), (0,)) for text in ("入金が反映されない", "振り込んだ", "入金が遅い")]
+    model = PhrasingModel(2, [*taught, (analyzer.analyze("パスワードを忘れた"), (1,))])
+    assert np.allclose(model.probabilities(analyzer.analyze("zzzz")), [0.75, 0.25])
+
+
+def test_an_example_with_two_labels_counts_a_share_to_each() -> None:
+    # Priors from 1.5 and 0.5 examples; full counts for both labels would give 2/3 and 1/3.
+    analyzer = Analyzer()
+    model = PhrasingModel(2, [(analyzer.analyze("ログインできない"), (0, 1)), (analyzer.analyze("パスワード"), (0,))])
+    assert np.allclose(model.probabilities(analyzer.analyze("zzzz")), [0.75, 0.25])
+
+
+@pytest.mark.parametrize("labels", [(), (3,), (-1,)])
+def test_labels_outside_the_classes_are_refused(labels: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match=r"labels must be classes 0\.\.2"):
+        PhrasingModel(2, [(Analyzer().analyze("入金"), labels)])
+
+
+def test_a_model_needs_an_example() -> None:
+    with pytest.raises(ValueError, match="at least one example"):
+        PhrasingModel(2, [])
 
 
 def test_words_the_base_does_not_know_teach_what_is_not_ours() -> None:
