@@ -42,7 +42,7 @@ PUSH_TIMEOUT_SECONDS = 10.0
 ANSWERING = 16
 # Events acknowledged but not yet answered. At this many, a webhook waits for room before its
 # acknowledgement, so a flood beyond capacity slows LINE down instead of growing memory.
-MAX_PENDING = 512
+MAX_PENDING = 128
 _RETRY_NAMESPACE = uuid.UUID("8d6f3c1e-4b0a-4f5e-9a57-2b1c0e6d7f10")
 
 

@@ -41,7 +41,7 @@ class Settings(KnowledgeSettings):
     line_channel_access_token: str | None = Field(default=None, alias="LINE_CHANNEL_ACCESS_TOKEN")
     line_api_base_url: str = Field(default="https://api.line.me", alias="LINE_API_BASE_URL")
     line_reply_timeout: float = Field(default=5.0, alias="LINE_REPLY_TIMEOUT", gt=0, le=50)
-    line_max_pending: int = Field(default=512, alias="LINE_MAX_PENDING", ge=1)
+    line_max_pending: int = Field(default=128, alias="LINE_MAX_PENDING", ge=1)
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_api_base_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_BASE_URL")
