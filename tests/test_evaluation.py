@@ -34,18 +34,18 @@ def responder_over(kb: KnowledgeBase) -> Responder:
 # not the targets. Each set is scored by a bot that learnt from every other set but not from it,
 # so the figures say how the bot does on phrasings it has never seen (bench/cross_validate.py);
 # the phrasing model's few constants were chosen on these same figures, so they flatter it a
-# little, and the blind first measurements below are the honest estimate. Set 1 is heavy with near-miss traps (病院の電話番号). Sets 5-8 were measured blind, before their
-# misses guided anything, at 90.7% / 82.0%, 78.7% / 94.0%, 92.7% / 80.0% (words only) and
-# 96.0% / 83.7% (with the phrasing model learnt from sets 1-7).
+# little, and the blind first measurements are the honest estimate (README, "Measured").
+# Sets 1 and 9 are heavy with near-miss traps (病院の電話番号, Gmailの二段階認証).
 HELD_OUT_FLOORS = {
-    "customer_phrasings_1.jsonl": (0.97, 0.93),
+    "customer_phrasings_1.jsonl": (0.98, 0.93),
     "customer_phrasings_2.jsonl": (0.95, 0.96),
     "customer_phrasings_3.jsonl": (0.98, 0.96),
     "customer_phrasings_4.jsonl": (0.92, 0.98),
     "customer_phrasings_5.jsonl": (0.95, 0.94),
     "customer_phrasings_6.jsonl": (0.90, 0.94),
     "customer_phrasings_7.jsonl": (0.97, 0.92),
-    "customer_phrasings_8.jsonl": (0.94, 0.89),
+    "customer_phrasings_8.jsonl": (0.94, 0.93),
+    "customer_phrasings_9.jsonl": (0.97, 0.77),
 }
 # The word ranker alone, as a knowledge file without examples gets it.
 WORDS_ONLY_FLOORS = {
@@ -57,6 +57,7 @@ WORDS_ONLY_FLOORS = {
     "customer_phrasings_6.jsonl": (0.86, 0.92),
     "customer_phrasings_7.jsonl": (0.92, 0.78),
     "customer_phrasings_8.jsonl": (0.91, 0.83),
+    "customer_phrasings_9.jsonl": (0.93, 0.74),
 }
 
 
@@ -86,7 +87,7 @@ def words_only(kb: KnowledgeBase) -> Responder:
 
 def test_every_example_set_is_learnt_and_has_floors(kb: KnowledgeBase) -> None:
     names = {path.name for path in EXAMPLE_SETS}
-    assert len(names) == 8 and names == set(HELD_OUT_FLOORS) == set(WORDS_ONLY_FLOORS)
+    assert len(names) == 9 and names == set(HELD_OUT_FLOORS) == set(WORDS_ONLY_FLOORS)
     assert len(kb.examples) == sum(len(labelled.read(path)) for path in EXAMPLE_SETS)
 
 
