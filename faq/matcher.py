@@ -206,15 +206,18 @@ class Matcher:
             return None
         position = {entry.id: number for number, entry in enumerate(kb.entries)}
         none = len(kb.entries)
-        taught: list[tuple[Analysis, tuple[int, ...]]] = []
-        for number, entry in enumerate(kb.entries):
-            for text in [*(q for questions in entry.questions.values() for q in questions), *entry.title.values()]:
-                taught.append((self.analyzer.analyze(text), (number,)))
+        labelled: list[tuple[str, tuple[int, ...]]] = [
+            (text, (number,))
+            for number, entry in enumerate(kb.entries)
+            for text in [*(q for questions in entry.questions.values() for q in questions), *entry.title.values()]
+        ]
         for example in kb.examples:
             # Hours and handoff requests are the intent rules' business, not an entry's.
             labels = (none,) if example.out_of_domain else tuple(position[i] for i in example.expect if i in position)
             if labels:
-                taught.append((self.analyzer.analyze(example.query), labels))
+                labelled.append((example.query, labels))
+        # Analysed one at a time as the model counts, so no text's analysis outlives its turn.
+        taught = ((self.analyzer.analyze(text), labels) for text, labels in labelled)
         return PhrasingModel(len(kb.entries), taught, self.index.terms)
 
     def _stranger_factor(self, analysis: Analysis) -> float:
