@@ -21,6 +21,7 @@ import aiohttp
 from aiohttp import web
 from linebot.v3.webhook import SignatureValidator
 
+from bots.backlog import Backlog
 from bots.line_api import LineApi, LineApiError, Message
 from bots.metrics import Metrics
 from handlers.conversation import Conversation
@@ -75,10 +76,7 @@ class LineChannel:
         # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
         # acknowledged between answers instead of behind all of them.
         self._answering = asyncio.Semaphore(ANSWERING)
-        self._max_pending = max_pending
-        self._pending = 0
-        self._room = asyncio.Event()
-        self._room.set()
+        self._backlog = Backlog(max_pending)
 
     async def start(self, _: web.Application) -> None:
         """Open the Messaging API client (aiohttp on_startup)."""
@@ -110,12 +108,7 @@ class LineChannel:
         by_source: dict[str, list[dict[str, object]]] = {}
         for event in events:
             by_source.setdefault(_source_key(event), []).append(event)
-        # Wait for room, not for a slot per event: a webhook with more events than the bound
-        # still gets in, and nothing is held while waiting, so a cancelled wait leaks nothing.
-        while self._pending >= self._max_pending:
-            self._room.clear()
-            await self._room.wait()
-        self._pending += len(events)
+        await self._backlog.admit(len(events))
         for source, batch in by_source.items():
             task = asyncio.create_task(self._answer_in_order(source, batch))
             self._tasks.add(task)
@@ -168,19 +161,15 @@ class LineChannel:
                         async with self._answering:
                             await self._answer(raw)
                     unanswered -= 1
-                    self._answered(1)
+                    self._backlog.done(1)
         finally:
-            self._answered(unanswered)  # cancelled part-way: the room is given back all the same
+            if unanswered:  # cancelled part-way: the room is given back all the same
+                self._backlog.done(unanswered)
             lock, users = self._locks[source]
             if users == 1:
                 del self._locks[source]
             else:
                 self._locks[source] = (lock, users - 1)
-
-    def _answered(self, count: int) -> None:
-        self._pending -= count
-        if self._pending < self._max_pending:
-            self._room.set()
 
     async def _answer(self, raw: dict[str, object]) -> None:
         event_id = str(raw.get("webhookEventId", "-"))[:64]
