@@ -66,7 +66,8 @@ def main() -> None:
     parser.add_argument("unseen", nargs="*", type=Path)
     args = parser.parse_args()
     base = load()
-    files = {path.name: labelled.read(path) for path in sorted(EXAMPLES.glob("*.jsonl"))}
+    paths = sorted(EXAMPLES.glob("*.jsonl"), key=lambda path: (len(path.stem), path.stem))  # 2 before 10
+    files = {path.name: labelled.read(path) for path in paths}
     words_only = dataclasses.replace(base, examples=())
     print("| held-out set | words only: in-domain / rejection | with phrasing model |")
     print("|---|---|---|")
