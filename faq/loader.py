@@ -104,12 +104,13 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
 def _examples(value: Any, folder: Path | None, ids: set[str], problems: list[str]) -> tuple[Labelled, ...]:
     """The labelled phrasings of every listed file, each label checked against the entries."""
     names = _string_list(value, "examples", problems)
-    if names and folder is None:
+    if not names:
+        return ()
+    if folder is None:
         problems.append("examples: files are named relative to the knowledge file; load it from a file")
         return ()
     found: list[Labelled] = []
     for name in names:
-        assert folder is not None
         try:
             found.extend(labelled.read(folder / name, known=ids | INTENT_LABELS))
         except KnowledgeError as exc:
