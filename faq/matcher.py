@@ -56,11 +56,19 @@ class Thresholds:
     suggest: float  # offer as "did you mean" from here
     close: float  # two answerable entries nearer than this: ask which was meant
     confident: float  # from here an FAQ answer outranks an hours pattern ("pending for 48 hours")
+    # A message of at least `long_terms` content words explains itself less (context, feelings,
+    # what the screen said): its best entry is answered from `long_answer` when it leads the
+    # next by `long_lead`. 0 turns this off.
+    long_terms: int = 0
+    long_answer: float = 1.0
+    long_lead: float = 1.0
 
 
 # Chosen by leave-one-set-out evaluation over the labelled sets (bench/cross_validate.py).
 WORDS_ONLY = Thresholds(answer=0.34, suggest=0.25, close=0.06, confident=0.5)
-WITH_PHRASINGS = Thresholds(answer=0.47, suggest=0.35, close=0.1, confident=0.62)
+WITH_PHRASINGS = Thresholds(
+    answer=0.47, suggest=0.35, close=0.1, confident=0.62, long_terms=6, long_answer=0.3, long_lead=0.1
+)
 # How many of the best entries a decision looks at (and "did you mean" may offer).
 CANDIDATES = 5
 
@@ -158,7 +166,7 @@ class Matcher:
         analysis = self.analyzer.analyze(key[0])
         stranger = self._stranger_factor(analysis)
         candidates = self._top(self._scores(analysis, stranger), max(top, CANDIDATES))
-        decision = self._decide(candidates, self.thresholds)
+        decision = self._decide(candidates, self.thresholds, len(analysis.terms))
         found = Match(candidates, decision, top, self.thresholds, stranger)
         if self._remember:
             self._recent[key] = found
@@ -310,11 +318,16 @@ class Matcher:
         return tuple(Candidate(entries[i], value) for i, value in zip(order.tolist(), values, strict=True))
 
     @staticmethod
-    def _decide(ranking: tuple[Candidate, ...], limits: Thresholds) -> Decision:
-        if not ranking or ranking[0].score < limits.answer:
+    def _decide(ranking: tuple[Candidate, ...], limits: Thresholds, terms: int) -> Decision:
+        if not ranking:
             return Decision.NONE
+        top = ranking[0].score
         second = ranking[1].score if len(ranking) > 1 else 0.0
-        if second >= limits.answer and ranking[0].score - second < limits.close:
+        if top < limits.answer:
+            long = limits.long_terms and terms >= limits.long_terms
+            clear = long and top >= limits.long_answer and top - second >= limits.long_lead
+            return Decision.ANSWER if clear else Decision.NONE
+        if second >= limits.answer and top - second < limits.close:
             return Decision.CLARIFY
         return Decision.ANSWER
 

@@ -153,3 +153,34 @@ def test_a_handful_of_examples_leaves_the_words_to_decide(kb: KnowledgeBase) -> 
     inside_only = dataclasses.replace(kb, examples=tuple(e for e in kb.examples if not e.out_of_domain))
     assert Matcher(few).phrasings is None and Matcher(inside_only).phrasings is None
     assert Matcher(few).thresholds is WORDS_ONLY
+
+
+# A long message explains itself less; its best entry is answered when it clearly leads.
+LONG_MESSAGES = [
+    (
+        "昨日の夜に会社の帰りにコンビニのATMから十万円を振り込んだのですが、朝起きてアプリを開いても"
+        "残高がゼロのままで、家族にも心配されていて困っています",
+        "deposit-not-reflected",
+    ),
+    (
+        "最近ずっと相場が下がっていて、友達とも話しているんですが、来年あたりにまた上がると思いますか、"
+        "それとも今のうちに全部売ったほうがいいのか迷っています",
+        None,
+    ),
+    (
+        "昨日の夜から家族で温泉旅行に来ているんですが、天気が悪くて観光もできず、明日は晴れるのか心配で、"
+        "何か良い過ごし方があれば教えてください",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), LONG_MESSAGES)
+def test_long_messages_are_answered_on_a_clear_lead(matcher: Matcher, query: str, expected: str | None) -> None:
+    match = matcher.match(query)
+    assert match.best is not None
+    if expected is None:
+        assert match.decision is Decision.NONE
+    else:
+        assert match.best.score < match.thresholds.answer  # below the ordinary threshold...
+        assert (match.decision, match.best.entry.id) == (Decision.ANSWER, expected)  # ...yet answered
