@@ -96,6 +96,12 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         ("日曜もやってない?", "hours"),
         ("ｻﾎﾟｰﾄ ｲﾏ ｴｲｷﾞｮｳﾁｭｳ?", "hours"),  # half-width kana of 営業中
         ("恐れ入りますが、係の方に代わっていただけますでしょうか。", "handoff"),
+        ("stop the bot, get me a staff member", "handoff"),
+        ("transfer me to a customer service rep", "handoff"),
+        ("operatorにつないでplease", "handoff"),
+        ("can i call you now?", "hours"),
+        ("business hours", "hours"),
+        ("今から電話したらまだ間に合いますか?", "hours"),
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
