@@ -102,6 +102,8 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         ("can i call you now?", "hours"),
         ("business hours", "hours"),
         ("今から電話したらまだ間に合いますか?", "hours"),
+        ("when does the chat open?", "hours"),
+        ("my app crashes when I open it, how do I fix this?", "fallback"),  # not our opening
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
