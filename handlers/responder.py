@@ -15,6 +15,8 @@ from handlers.messages import QuickReply, Reply
 
 MAX_QUICK_REPLIES = 13
 MENU_SIZE = 8
+# Longer than this, a message with a question mark is a question even if it greets or thanks.
+SMALL_TALK_CHARS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +69,10 @@ class Responder:
             return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, match.best.entry), match)
         if match.decision is Decision.CLARIFY and match.best is not None:
             return Answer(query, Intent.FAQ, lang, self._clarify_reply(lang, match), match)
-        for intent in (Intent.THANKS, Intent.GREETING):
-            if intent in intents:
-                return Answer(query, intent, lang, self.menu(lang, intent.value), match)
+        if not _asks_more(query):
+            for intent in (Intent.THANKS, Intent.GREETING):
+                if intent in intents:
+                    return Answer(query, intent, lang, self.menu(lang, intent.value), match)
         return Answer(query, Intent.FALLBACK, lang, self._fallback_reply(lang, match), match)
 
     def _yields(self, intent: Intent, query: str, match: Match) -> bool:
@@ -153,6 +156,12 @@ class Responder:
             staples.append(QuickReply(texts.text(lang, "menu_handoff"), texts.text(lang, "menu_handoff")))
         unique = list(dict.fromkeys([*buttons[: MAX_QUICK_REPLIES - len(staples)], *staples]))
         return tuple(unique)
+
+
+def _asks_more(query: str) -> bool:
+    """A question around a greeting or thanks ("Hello, my account was hacked, what should I do?
+    Thank you"): it wants an answer, or the menu, not "you're welcome"."""
+    return len(query) > SMALL_TALK_CHARS and any(mark in query for mark in "?？")
 
 
 def _entry_button(lang: str, entry: Entry) -> QuickReply:

@@ -84,6 +84,26 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
+        ("ありがとうございました!", "thanks"),
+        ("こんにちは、元気?", "greeting"),
+        # A question inside: an answer or the menu, never "you're welcome".
+        ("Hi, will it rain in Tokyo tomorrow? Thanks!", None),
+        ("こんにちは、明日の東京の天気はどうですか?ありがとう", None),
+    ],
+)
+async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
+    converse: Converse, text: str, intent: str | None
+) -> None:
+    [reply] = await converse(text)
+    if intent is None:
+        assert reply.intent in ("faq", "fallback")
+    else:
+        assert reply.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
         ("たんとうしゃ", "handoff"),  # one word, in hiragana
         ("オペレーターお願いします", "handoff"),
         ("担当の方におつなぎいただけますか", "handoff"),
