@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Container, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -28,26 +27,13 @@ TEMPERATURE = 4.0
 # Fewer labelled examples than this, or none out of scope, teach too little: the words decide
 # alone (two @none examples on the built-in base made it worse than none at all).
 MIN_EXAMPLES = 200
-TERM_PREFIX, GRAM_PREFIX = "t:", "g:"
-UNKNOWN_LATIN, UNKNOWN_NOUN, UNKNOWN_VERBAL = "?latin", "?noun", "?verbal"
+# The kinds of word the knowledge base does not know, numbered as the first three features.
+_UNKNOWN_KINDS = ("latin", "noun", "verbal")
+# Up to this many classes, the model keeps a dense matrix of feature gains.
+DENSE_CLASSES = 256
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
-
-
-def features(analysis: Analysis, known: Container[str] = ()) -> dict[str, float]:
-    """The counted features of a text: weighted terms, reading n-grams, unknown words by kind."""
-    # Unknown words say what no single word can: a brand the base has never seen (Gmail, Netflix,
-    # メルカリ) is a new word every time, but "a Latin name we do not know" is one feature, which
-    # the out-of-scope examples teach.
-    found = {TERM_PREFIX + term: weight for term, weight in analysis.terms.items()}
-    found.update(dict.fromkeys((GRAM_PREFIX + gram for gram in analysis.ngrams), 1.0))
-    if known:
-        for term, weight in analysis.terms.items():
-            if term not in known:
-                kind = UNKNOWN_LATIN if term.isascii() else UNKNOWN_VERBAL if term in analysis.verbal else UNKNOWN_NOUN
-                found[kind] = found.get(kind, 0.0) + weight
-    return found
 
 
 def enough(examples: Collection[Labelled]) -> bool:
@@ -55,35 +41,35 @@ def enough(examples: Collection[Labelled]) -> bool:
     return len(examples) >= MIN_EXAMPLES and any(example.out_of_domain for example in examples)
 
 
-@dataclass(frozen=True, slots=True)
-class _Feature:
-    """The classes that saw one feature, with log((count + a) / a) for each."""
-
-    classes: IntArray
-    gain: FloatArray
-
-
 class PhrasingModel:
     """P(entry | text) for `n_entries` entries; class `n_entries` means "none of them"."""
 
     def __init__(
-        self, n_entries: int, examples: Iterable[tuple[Analysis, Sequence[int]]], known: Container[str] = ()
+        self,
+        n_entries: int,
+        examples: Iterable[tuple[Analysis, Sequence[int]]],
+        known: Container[str] = (),
+        dense_up_to: int = DENSE_CLASSES,
     ) -> None:
         # An example labelled with several classes (either entry answers it) counts a share to
         # each. `known` is the knowledge base's vocabulary, against which words count as unknown.
         self.n_entries = n_entries
         self._known = known
+        # Features are numbered: terms and reading n-grams as they are first seen, after the
+        # three kinds of unknown word.
+        self._terms: dict[str, int] = {}
+        self._grams: dict[str, int] = {}
         n_classes = n_entries + 1
-        counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        counts: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         documents = np.zeros(n_classes)
         for analysis, labels in examples:
             if not labels or not all(0 <= label < n_classes for label in labels):
                 raise ValueError(f"labels must be classes 0..{n_entries}, not {tuple(labels)!r}")
             share = 1.0 / len(labels)
-            found = features(analysis, known)
+            ids, weights = self._features(analysis, grow=True)
             for label in labels:
                 documents[label] += share
-                for feature, weight in found.items():
+                for feature, weight in zip(ids, weights, strict=True):
                     counts[feature][label] += weight * share
         if not documents.any():
             raise ValueError("a phrasing model needs at least one example")
@@ -91,36 +77,42 @@ class PhrasingModel:
         for by_class in counts.values():
             for label, count in by_class.items():
                 totals[label] += count
-        vocabulary = len(counts)
-        self._features = {
-            feature: _Feature(
-                classes=np.fromiter(by_class.keys(), dtype=np.intp, count=len(by_class)),
-                gain=np.log1p(np.fromiter(by_class.values(), dtype=np.float64, count=len(by_class)) / SMOOTHING),
-            )
-            for feature, by_class in counts.items()
-        }
+        size = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
+        # log((count + a) / a) per feature and class: a dense matrix while there are few classes
+        # (one row per feature, summed in one product), else one short row per feature.
+        self._dense: FloatArray | None = None
+        self._sparse: list[tuple[IntArray, FloatArray]] = []
+        if n_classes <= dense_up_to:
+            self._dense = np.zeros((size, n_classes))
+            for feature, by_class in counts.items():
+                self._dense[feature, list(by_class)] = np.log1p(np.fromiter(by_class.values(), float) / SMOOTHING)
+        else:
+            empty = (np.zeros(0, dtype=np.intp), np.zeros(0))
+            self._sparse = [empty] * size
+            for feature, by_class in counts.items():
+                classes = np.fromiter(by_class.keys(), dtype=np.intp, count=len(by_class))
+                gains = np.log1p(np.fromiter(by_class.values(), dtype=np.float64, count=len(by_class)) / SMOOTHING)
+                self._sparse[feature] = (classes, gains)
         with np.errstate(divide="ignore"):
             # A class without a single example can never be predicted.
             self._prior = np.log(documents / documents.sum())
         # What one seen feature costs each class before its own counts are added back.
-        self._per_feature = math.log(SMOOTHING) - np.log(totals + SMOOTHING * max(1, vocabulary))
+        self._per_feature = math.log(SMOOTHING) - np.log(totals + SMOOTHING * max(1, len(counts)))
 
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
+        ids, weights = self._features(analysis, grow=False)
         log_odds = np.zeros_like(self._prior)
-        seen = 0.0
-        classes: list[IntArray] = []
-        gains: list[FloatArray] = []
-        for feature, weight in features(analysis, self._known).items():
-            found = self._features.get(feature)
-            if found is None:
-                continue  # a feature no example had says nothing about any class
-            seen += weight
-            classes.append(found.classes)
-            gains.append(found.gain * weight if weight != 1.0 else found.gain)
-        if classes:
-            log_odds += seen * self._per_feature
-            log_odds += np.bincount(np.concatenate(classes), np.concatenate(gains), minlength=log_odds.size)
+        if ids:
+            seen = np.asarray(weights)
+            if self._dense is not None:
+                log_odds += seen @ self._dense[ids]
+            else:
+                rows = [self._sparse[feature] for feature in ids]
+                lengths = [classes.size for classes, _ in rows]
+                gains = np.concatenate([gain for _, gain in rows]) * np.repeat(seen, lengths)
+                log_odds += np.bincount(np.concatenate([c for c, _ in rows]), gains, minlength=log_odds.size)
+            log_odds += seen.sum() * self._per_feature
         # The temperature tempers the evidence of the words, not how common each class is.
         log_odds /= TEMPERATURE
         log_odds += self._prior
@@ -128,3 +120,37 @@ class PhrasingModel:
         odds: FloatArray = np.exp(log_odds)
         share: FloatArray = odds[: self.n_entries] / odds.sum()
         return share
+
+    def _features(self, analysis: Analysis, grow: bool) -> tuple[list[int], list[float]]:
+        """The numbered features of a text with their weights: terms, reading n-grams and unknown
+        words by kind; while learning (`grow`), new terms and n-grams get numbers."""
+        # Unknown words say what no single word can: a brand the base has never seen (Gmail,
+        # Netflix, メルカリ) is a new word every time, but "a Latin name we do not know" is one
+        # feature, which the out-of-scope examples teach.
+        ids: list[int] = []
+        weights: list[float] = []
+        unknown = [0.0] * len(_UNKNOWN_KINDS)
+        known = self._known
+        for term, weight in analysis.terms.items():
+            feature = self._number(self._terms, term, grow)
+            if feature is not None:
+                ids.append(feature)
+                weights.append(weight)
+            if known and term not in known:
+                unknown[0 if term.isascii() else 2 if term in analysis.verbal else 1] += weight
+        for gram in analysis.ngrams:
+            feature = self._number(self._grams, gram, grow)
+            if feature is not None:
+                ids.append(feature)
+                weights.append(1.0)
+        for feature, weight in enumerate(unknown):
+            if weight:
+                ids.append(feature)
+                weights.append(weight)
+        return ids, weights
+
+    def _number(self, numbers: dict[str, int], key: str, grow: bool) -> int | None:
+        found = numbers.get(key)
+        if found is None and grow:
+            found = numbers[key] = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
+        return found

@@ -83,3 +83,14 @@ def test_words_the_base_does_not_know_teach_what_is_not_ours() -> None:
     gmail = analyzer.analyze("Gmailのパスワード忘れた")
     assert model.probabilities(gmail)[0] < 0.5 < blind.probabilities(gmail)[0]
     assert model.probabilities(analyzer.analyze("パスワード忘れた"))[0] > 0.5
+
+
+def test_many_classes_keep_sparse_rows_and_agree_with_the_dense_matrix() -> None:
+    analyzer = Analyzer()
+    known = {*analyzer.analyze("パスワードを忘れた").terms}
+    taught = [(analyzer.analyze(text), labels) for text, labels in [*TAUGHT, ("Gmailのパスワード", (2,))]]
+    dense = PhrasingModel(2, taught, known)
+    sparse = PhrasingModel(2, taught, known, dense_up_to=0)
+    for text in ("入金したのに反映されてない", "Netflixのパスワード", "zzzz", "ログインできません"):
+        analysis = analyzer.analyze(text)
+        assert np.allclose(dense.probabilities(analysis), sparse.probabilities(analysis))
