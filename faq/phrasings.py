@@ -59,6 +59,7 @@ class PhrasingModel:
         # three kinds of unknown word.
         self._terms: dict[str, int] = {}
         self._grams: dict[str, int] = {}
+        self._kinds: frozenset[int] = frozenset(range(len(_UNKNOWN_KINDS)))
         n_classes = n_entries + 1
         counts: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         documents = np.zeros(n_classes)
@@ -73,6 +74,8 @@ class PhrasingModel:
                     counts[feature][label] += weight * share
         if not documents.any():
             raise ValueError("a phrasing model needs at least one example")
+        # Like any feature no example had, a kind of unknown word never seen says nothing.
+        self._kinds = frozenset(kind for kind in self._kinds if kind in counts)
         totals = np.zeros(n_classes)
         for by_class in counts.values():
             for label, count in by_class.items():
@@ -144,7 +147,7 @@ class PhrasingModel:
                 ids.append(feature)
                 weights.append(1.0)
         for feature, weight in enumerate(unknown):
-            if weight:
+            if weight and feature in self._kinds:
                 ids.append(feature)
                 weights.append(weight)
         return ids, weights
