@@ -174,11 +174,8 @@ class Matcher:
                 self._recent.popitem(last=False)
         return found
 
-    def scores(self, analysis: Analysis) -> np.ndarray:
-        """Score every entry for an analysed query."""
-        return self._scores(analysis, self._stranger_factor(analysis))
-
     def _scores(self, analysis: Analysis, stranger: float) -> np.ndarray:
+        """Score every entry for an analysed query, `stranger` being its _stranger_factor."""
         index = self.index
         terms, unknown_terms = self._query_terms(analysis)
         grams = dict.fromkeys(analysis.ngrams, 1.0)
