@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,11 +68,15 @@ REQUESTS_PER_SECOND_CEILING = 15_000
 
 
 def wait_until_up(url: str) -> None:
-    """Poll a URL until anything answers (bounded)."""
+    """Poll a URL until anything answers, an HTTP error included (bounded)."""
     for _ in range(300):
-        if subprocess.run(["curl", "-s", "-o", os.devnull, url], check=False).returncode == 0:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
             return
-        time.sleep(0.05)
+        except OSError:
+            time.sleep(0.05)
     raise RuntimeError(f"{url} never came up")
 
 
@@ -145,9 +151,9 @@ def main() -> None:
     parser.add_argument("--distinct", action="store_true", help="make every message text unique")
     parser.add_argument("--echo-app", type=Path, default=None)
     args = parser.parse_args()
-    missing = [tool for tool in ("wrk", "nginx", "curl") if shutil.which(tool) is None]
+    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
     if missing:
-        sys.exit(f"bench_wrk: needs {', '.join(missing)} on PATH (apt-get install wrk nginx-light curl)")
+        sys.exit(f"bench_wrk: needs {', '.join(missing)} on PATH (apt-get install wrk nginx-light)")
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
