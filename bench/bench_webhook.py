@@ -143,12 +143,20 @@ async def run_server(
     return process
 
 
-# The example has no setting for the API host; its client's default endpoint is pointed at the
-# fake API before the example runs, so no request can leave the machine.
+# The example has no setting for the API host. Its client's default endpoint (v3 AsyncMessagingApi in
+# the current example, v2 AsyncLineBotApi in older copies) is pointed at the fake API before it runs,
+# so no request can leave the machine.
 ECHO_LAUNCHER = (
     "import runpy, sys\n"
+    "api = sys.argv[2]\n"
     "from linebot import AsyncLineBotApi\n"
-    "AsyncLineBotApi.__init__.__defaults__ = (sys.argv[2], sys.argv[2])\n"
+    "AsyncLineBotApi.__init__.__defaults__ = (api, api)\n"
+    "from linebot.v3.messaging import AsyncMessagingApi\n"
+    "init = AsyncMessagingApi.__init__\n"
+    "def pointed(self, *args, **kwargs):\n"
+    "    init(self, *args, **kwargs)\n"
+    "    self.line_base_path = api\n"
+    "AsyncMessagingApi.__init__ = pointed\n"
     "path = sys.argv[1]\n"
     "sys.argv = [path, '--port', sys.argv[3]]\n"
     "runpy.run_path(path, run_name='__main__')\n"
