@@ -94,6 +94,12 @@ def answered(log: Path) -> int:
         return sum(1 for line in lines if b"POST /v2/bot/message/" in line)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(
     name: str, argv: list[str], env: dict[str, str], port: int, path: str, args: argparse.Namespace, tmp: Path
 ) -> tuple[float, float]:
@@ -113,7 +119,7 @@ def run(
         script.write_text(WRK_SCRIPT.format(requests=requests), encoding="utf-8")
         log.write_bytes(b"")
         subprocess.run(["nginx", "-c", str(tmp / "nginx.conf"), "-s", "reopen"], check=True, capture_output=True)
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_seconds(server.pid)
         wrk = subprocess.run(
             ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", str(script), url],
             check=True,
@@ -131,11 +137,13 @@ def run(
             if now != count:
                 last, count = time.monotonic(), now
         rate = count / (last - started)
+        cpu = (cpu_seconds(server.pid) - cpu_before) / max(count, 1) * 1e6
         latency = {p: milliseconds(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", wrk.stdout, re.MULTILINE)}
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
         print(
             f"{name}: {sent} events in {args.seconds} s, {count} answered = {rate:,.0f} events/s answered, "
-            f"ack p50 {latency['50']:.1f} ms, p99 {latency['99']:.1f} ms, non-2xx: {errors.group(1) if errors else 0}"
+            f"ack p50 {latency['50']:.1f} ms, p99 {latency['99']:.1f} ms, non-2xx: {errors.group(1) if errors else 0}, "
+            f"server CPU {cpu:.0f} µs an answer"
         )
         return rate, latency["99"]
     finally:
