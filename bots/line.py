@@ -9,7 +9,6 @@ from the event id, so a retried push is never delivered twice.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -18,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+import orjson
 from aiohttp import web
 from linebot.v3.webhook import SignatureValidator
 
@@ -113,7 +113,7 @@ class LineChannel:
             task = asyncio.create_task(self._answer_in_order(source, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return web.json_response({})
+        return web.Response(body=b"{}", content_type="application/json")
 
     def parse(self, body: bytes, signature: str | None) -> list[dict[str, object]]:
         """Check the signature before anything else, then return the raw event objects."""
@@ -126,8 +126,8 @@ class LineChannel:
         if not self._validator.validate(text, signature):
             raise BadWebhook("signature does not match")
         try:
-            payload = json.loads(text)
-        except json.JSONDecodeError:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
             raise BadWebhook("body is not JSON") from None
         events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(events, list):

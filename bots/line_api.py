@@ -8,16 +8,18 @@ small fixed shapes, so they are built as dicts and posted directly.
 from __future__ import annotations
 
 import asyncio
-import json
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 
 Message = dict[str, Any]
 # Calls in flight at once. Callers beyond it wait here, before their timeout starts, so a burst
 # of answers queues instead of timing out inside the connection pool.
 MAX_IN_FLIGHT = 64
+JSON_BODY = {"Content-Type": "application/json"}
 
 
 class LineApiError(Exception):
@@ -42,7 +44,7 @@ class LineApi:
         self._session = aiohttp.ClientSession(
             headers={"Authorization": f"Bearer {self._token}"},
             connector=aiohttp.TCPConnector(limit=MAX_IN_FLIGHT),
-            json_serialize=lambda value: json.dumps(value, ensure_ascii=False),
+            cookie_jar=aiohttp.DummyCookieJar(),  # the API sets none; a real jar is work on every call
         )
 
     async def close(self) -> None:
@@ -69,17 +71,24 @@ class LineApi:
     ) -> dict[str, Any]:
         if self._session is None:
             raise RuntimeError("LineApi.start() has not run")
+        data = None if body is None else orjson.dumps(body)
+        headers = JSON_BODY if headers is None else {**JSON_BODY, **headers}
         async with (
             self._slots,
             self._session.request(
-                method, self._base + path, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+                method, self._base + path, data=data, headers=headers, timeout=_timeout(timeout)
             ) as response,
         ):
             payload = await response.read()
             if response.status >= 300:
                 raise LineApiError(response.status, payload.decode("utf-8", "replace"))
             try:
-                parsed = json.loads(payload) if payload else {}
+                parsed = orjson.loads(payload) if payload else {}
             except ValueError:
                 parsed = {}
             return parsed if isinstance(parsed, dict) else {}
+
+
+@lru_cache(maxsize=16)
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=seconds)
