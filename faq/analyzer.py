@@ -166,7 +166,7 @@ class Analyzer:
         if is_latin_word(surface):
             words = _LATIN_WORD.findall(surface.lower())
             terms = tuple(
-                (self._stemmer.stemWord(word), 1.0)
+                (word if word.isdigit() else self._stemmer.stemWord(word), 1.0)
                 for word in words
                 if word not in self._stop_en and word not in self._stop
             )
