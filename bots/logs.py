@@ -27,6 +27,10 @@ class JsonFormatter(logging.Formatter):
 
 def configure(json_lines: bool) -> None:
     """Install the root handler once, at start-up."""
+    # No format here names a thread or process; the logging docs' optimisations skip collecting them.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(PLAIN))
     root = logging.getLogger()
