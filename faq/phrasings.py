@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Container, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -76,31 +77,88 @@ class PhrasingModel:
             raise ValueError("a phrasing model needs at least one example")
         # Like any feature no example had, a kind of unknown word never seen says nothing.
         self._kinds = frozenset(kind for kind in self._kinds if kind in counts)
-        totals = np.zeros(n_classes)
-        for by_class in counts.values():
-            for label, count in by_class.items():
-                totals[label] += count
+        cells = [(feature, label, count) for feature, by_class in counts.items() for label, count in by_class.items()]
+        features, classes, values = zip(*cells, strict=True) if cells else ((), (), ())
+        self._build(
+            documents,
+            np.array(features, dtype=np.intp),
+            np.array(classes, dtype=np.intp),
+            np.array(values, dtype=np.float64),
+            dense_up_to,
+        )
+
+    def state(self) -> dict[str, Any]:
+        """What the model learnt, as JSON data that `from_state` turns back into this model."""
+        return {
+            "n_entries": self.n_entries,
+            "terms": self._terms,
+            "grams": self._grams,
+            "kinds": sorted(self._kinds),
+            "documents": self._documents.tolist(),
+            "counts": [self._features_counted.tolist(), self._classes_counted.tolist(), self._counted.tolist()],
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], known: Container[str] = (), dense_up_to: int = DENSE_CLASSES
+    ) -> PhrasingModel:
+        """The model `state()` described, with the same vocabulary `known`; ValueError if malformed."""
+        try:
+            model = cls.__new__(cls)
+            model.n_entries = int(state["n_entries"])
+            model._known = known
+            model._terms = {str(term): int(number) for term, number in state["terms"].items()}
+            model._grams = {str(gram): int(number) for gram, number in state["grams"].items()}
+            model._kinds = frozenset(int(kind) for kind in state["kinds"])
+            documents = np.array(state["documents"], dtype=np.float64)
+            features, classes, values = (np.array(column) for column in state["counts"])
+            size = len(_UNKNOWN_KINDS) + len(model._terms) + len(model._grams)
+            if documents.shape != (model.n_entries + 1,) or not documents.any():
+                raise ValueError("documents do not match the classes")
+            if not features.shape == classes.shape == values.shape or features.ndim != 1:
+                raise ValueError("count columns differ in length")
+            if features.size and not (features.min() >= 0 and features.max() < size):
+                raise ValueError("a count names an unknown feature")
+            if classes.size and not (classes.min() >= 0 and classes.max() <= model.n_entries):
+                raise ValueError("a count names an unknown class")
+            model._build(
+                documents, features.astype(np.intp), classes.astype(np.intp), values.astype(np.float64), dense_up_to
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a phrasing model state: {exc!r}") from exc
+        return model
+
+    def _build(
+        self, documents: FloatArray, features: IntArray, classes: IntArray, values: FloatArray, dense_up_to: int
+    ) -> None:
+        """The gains, priors and per-feature costs from the counts (feature, class, count)."""
+        self._documents = documents
+        self._features_counted, self._classes_counted, self._counted = features, classes, values
+        n_classes = self.n_entries + 1
+        totals = np.bincount(classes, values, minlength=n_classes)
         size = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
+        gains = np.log1p(values / SMOOTHING)
         # log((count + a) / a) per feature and class: a dense matrix while there are few classes
         # (one row per feature, summed in one product), else one short row per feature.
         self._dense: FloatArray | None = None
         self._sparse: list[tuple[IntArray, FloatArray]] = []
         if n_classes <= dense_up_to:
             self._dense = np.zeros((size, n_classes))
-            for feature, by_class in counts.items():
-                self._dense[feature, list(by_class)] = np.log1p(np.fromiter(by_class.values(), float) / SMOOTHING)
+            self._dense[features, classes] = gains
         else:
             empty = (np.zeros(0, dtype=np.intp), np.zeros(0))
             self._sparse = [empty] * size
-            for feature, by_class in counts.items():
-                classes = np.fromiter(by_class.keys(), dtype=np.intp, count=len(by_class))
-                gains = np.log1p(np.fromiter(by_class.values(), dtype=np.float64, count=len(by_class)) / SMOOTHING)
-                self._sparse[feature] = (classes, gains)
+            order = np.argsort(features, kind="stable")
+            starts = np.flatnonzero(np.diff(features[order], prepend=-1))
+            for rows in np.split(order, starts[1:]):
+                if rows.size:
+                    self._sparse[int(features[rows[0]])] = (classes[rows], gains[rows])
         with np.errstate(divide="ignore"):
             # A class without a single example can never be predicted.
             self._prior = np.log(documents / documents.sum())
         # What one seen feature costs each class before its own counts are added back.
-        self._per_feature = math.log(SMOOTHING) - np.log(totals + SMOOTHING * max(1, len(counts)))
+        seen_features = max(1, np.unique(features).size)
+        self._per_feature = math.log(SMOOTHING) - np.log(totals + SMOOTHING * seen_features)
 
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
@@ -134,14 +192,15 @@ class PhrasingModel:
         weights: list[float] = []
         unknown = [0.0] * len(_UNKNOWN_KINDS)
         known = self._known
-        for term, weight in analysis.terms.items():
+        # In a fixed order while learning, so the numbers (and a saved state) do not depend on hashing.
+        for term, weight in sorted(analysis.terms.items()) if grow else analysis.terms.items():
             feature = self._number(self._terms, term, grow)
             if feature is not None:
                 ids.append(feature)
                 weights.append(weight)
             if known and term not in known:
                 unknown[0 if term.isascii() else 2 if term in analysis.verbal else 1] += weight
-        for gram in analysis.ngrams:
+        for gram in sorted(analysis.ngrams) if grow else analysis.ngrams:
             feature = self._number(self._grams, gram, grow)
             if feature is not None:
                 ids.append(feature)

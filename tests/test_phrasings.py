@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,37 @@ def test_many_classes_keep_sparse_rows_and_agree_with_the_dense_matrix() -> None
     for text in ("入金したのに反映されてない", "Netflixのパスワード", "zzzz", "ログインできません"):
         analysis = analyzer.analyze(text)
         assert np.allclose(dense.probabilities(analysis), sparse.probabilities(analysis))
+
+
+@pytest.mark.parametrize("dense_up_to", [256, 0])
+def test_a_saved_state_gives_back_the_same_model(dense_up_to: int) -> None:
+    analyzer = Analyzer()
+    known = {*analyzer.analyze("パスワードを忘れた").terms}
+    taught = [(analyzer.analyze(text), labels) for text, labels in [*TAUGHT, ("Gmailのパスワード", (2,))]]
+    learnt = PhrasingModel(2, taught, known)
+    restored = PhrasingModel.from_state(json.loads(json.dumps(learnt.state())), known, dense_up_to=dense_up_to)
+    for text in ("入金したのに反映されてない", "Netflixのパスワード", "zzzz", "ログインできません"):
+        analysis = analyzer.analyze(text)
+        assert np.allclose(learnt.probabilities(analysis), restored.probabilities(analysis), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("n_entries", "two"),
+        ("documents", [1.0, 1.0]),
+        ("documents", [0.0, 0.0, 0.0]),
+        ("counts", [[0, 1], [0], [1.0]]),
+        ("counts", [[99_999], [0], [1.0]]),
+        ("counts", [[3], [7], [1.0]]),
+        ("terms", ["not", "a", "mapping"]),
+        ("kinds", None),
+    ],
+)
+def test_a_malformed_state_is_refused(field: str, value: object) -> None:
+    analyzer = Analyzer()
+    state = PhrasingModel(2, [(analyzer.analyze(text), labels) for text, labels in TAUGHT]).state()
+    with pytest.raises(ValueError):
+        PhrasingModel.from_state({**state, field: value})
+    with pytest.raises(ValueError):
+        PhrasingModel.from_state({key: v for key, v in state.items() if key != field})
