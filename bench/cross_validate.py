@@ -36,7 +36,7 @@ AT = datetime(2026, 11, 24, 10, 30, tzinfo=TOKYO)
 
 def score(kb: KnowledgeBase, items: list[Labelled]) -> evaluation.Report:
     """Evaluate `items` against a responder over `kb`."""
-    responder = Responder(Matcher(kb, remember=0), SupportHours(), IntentRules.load())
+    responder = Responder(Matcher(kb, remember=0, compiled=False), SupportHours(), IntentRules.load())
     return evaluation.evaluate(responder, items, AT)
 
 

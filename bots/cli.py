@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from bots import evaluation
 from bots.core import build_conversation, build_responder
 from bots.settings import Settings, SettingsError, load_knowledge_settings, load_settings
-from faq import phrasings
+from faq import compiled, phrasings
 from faq.loader import builtin_path, load
 from faq.model import KnowledgeError
 from handlers import texts
@@ -246,7 +246,7 @@ def _check(file: Path | None) -> int:
         _print_problems(exc)
         return EXIT_DATA
     learning = (
-        "the phrasing model learns from them"
+        f"the phrasing model learns from them; compiled model {compiled.status(kb)}"
         if phrasings.enough(kb.examples)
         else f"too few for the phrasing model: it needs {phrasings.MIN_EXAMPLES}, some of them @none"
     )

@@ -20,6 +20,7 @@ from enum import StrEnum
 import numpy as np
 from rapidfuzz import distance, process
 
+from faq import compiled as compiled_model
 from faq import index as index_module
 from faq import phrasings
 from faq.analyzer import Analysis, Analyzer
@@ -142,7 +143,8 @@ RECENT_QUERIES = 4096
 class Matcher:
     """A ranking engine over one knowledge base. Pure and synchronous."""
 
-    def __init__(self, kb: KnowledgeBase, remember: int = RECENT_QUERIES) -> None:
+    def __init__(self, kb: KnowledgeBase, remember: int = RECENT_QUERIES, compiled: bool = True) -> None:
+        # compiled: take the phrasing model from its file beside the knowledge file when current.
         self.kb = kb
         self.analyzer = Analyzer(kb.synonyms, kb.stopwords)
         self.index = index_module.build(kb, self.analyzer)
@@ -152,7 +154,7 @@ class Matcher:
         self._latin_terms = sorted(t for t in latin if len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
         self._remember = remember
-        self.phrasings = self._phrasing_model(kb)
+        self.phrasings = self._phrasing_model(kb, compiled)
         self.thresholds = WORDS_ONLY if self.phrasings is None else WITH_PHRASINGS
         self._recent: OrderedDict[tuple[str, int], Match] = OrderedDict()
 
@@ -204,11 +206,15 @@ class Matcher:
         # On the whole score: the phrasing model, which has never seen Gmail, must not undo it.
         return combined * stranger
 
-    def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
+    def _phrasing_model(self, kb: KnowledgeBase, compiled: bool) -> PhrasingModel | None:
         """A phrasing model learnt from the entries' questions and the base's labelled examples,
-        when there are enough of them (phrasings.enough)."""
+        when there are enough of them (phrasings.enough); read from its file when that is current."""
         if not phrasings.enough(kb.examples):
             return None
+        if compiled:
+            shipped = compiled_model.read(kb, self.index.terms)
+            if shipped is not None:
+                return shipped
         position = {entry.id: number for number, entry in enumerate(kb.entries)}
         none = len(kb.entries)
         labelled: list[tuple[str, tuple[int, ...]]] = [
