@@ -1,6 +1,6 @@
 """Accuracy on phrasings the bot has not learnt from: leave-one-set-out over the built-in examples.
 
-Run: .venv/bin/python bench/cross_validate.py [UNSEEN.jsonl ...]
+Run: .venv/bin/python bench/cross_validate.py [--misses] [UNSEEN.jsonl ...]
 
 For each labelled file in faq/examples/, the phrasing model learns from every other file (less any
 phrasing the held-out file also has, in any width or kana) and the held-out one is scored with the rules of `supportbot eval`, next to the word ranker alone (no
@@ -64,6 +64,7 @@ def main() -> None:
     """Print the leave-one-set-out table, then the unseen sets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("unseen", nargs="*", type=Path)
+    parser.add_argument("--misses", action="store_true", help="after the table, list every held-out miss")
     args = parser.parse_args()
     base = load()
     paths = sorted(EXAMPLES.glob("*.jsonl"), key=lambda path: (len(path.stem), path.stem))  # 2 before 10
@@ -72,6 +73,7 @@ def main() -> None:
     print("| held-out set | words only: in-domain / rejection | with phrasing model |")
     print("|---|---|---|")
     total_words, total_learnt = evaluation.Report(), evaluation.Report()
+    misses: list[str] = []
     for name, items in files.items():
         # A phrasing that two sets share, in any width or kana, is held out of both.
         held_out = {fold(item.query) for item in items}
@@ -80,11 +82,16 @@ def main() -> None:
         learnt = score(dataclasses.replace(base, examples=others), items)
         add(total_words, words)
         add(total_learnt, learnt)
+        misses += [f"{name}: {evaluation.describe_miss(item, answer)}" for item, answer in learnt.misses]
         print(row(name, words, learnt))
     print(row("all, each held out", total_words, total_learnt))
     for path in args.unseen:
         items = labelled.read(path)
-        print(row(f"{path.name} (unseen)", score(words_only, items), score(base, items)))
+        learnt = score(base, items)
+        misses += [f"{path.name}: {evaluation.describe_miss(item, answer)}" for item, answer in learnt.misses]
+        print(row(f"{path.name} (unseen)", score(words_only, items), learnt))
+    if args.misses:
+        print("\nmisses with the phrasing model:", *misses, sep="\n")
 
 
 if __name__ == "__main__":

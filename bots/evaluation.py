@@ -63,7 +63,12 @@ def run(responder: Responder, path: Path, at: datetime, out: TextIO) -> int:
     out.write(f"out-of-domain rejection:  {_percent(report.rejected, report.out_of_domain)}\n")
     out.write(f"misses: {len(report.misses)}\n")
     for item, answer in report.misses:
-        got = answer.faq_id if answer.intent is Intent.FAQ else f"@{answer.intent.value}"
-        ranking = ", ".join(f"{c.entry.id} {c.score:.2f}" for c in answer.match.ranking)
-        out.write(f"  {item.query!r}: expected {'/'.join(item.expect)}, got {got} [{ranking}]\n")
+        out.write(f"  {describe_miss(item, answer)}\n")
     return 0
+
+
+def describe_miss(item: Labelled, answer: Answer) -> str:
+    """One miss as a line: the message, what was expected, what the bot did and its ranking."""
+    got = answer.faq_id if answer.intent is Intent.FAQ else f"@{answer.intent.value}"
+    ranking = ", ".join(f"{c.entry.id} {c.score:.2f}" for c in answer.match.ranking)
+    return f"{item.query!r}: expected {'/'.join(item.expect)}, got {got} [{ranking}]"
