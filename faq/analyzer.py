@@ -47,6 +47,8 @@ class Analysis:
     ngrams: frozenset[str]
     compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     verbal: frozenset[str] = frozenset()
+    # Names the dictionary tags as proper nouns (Netflix, 楽天銀行).
+    proper: frozenset[str] = frozenset()
     # "XのY": the terms of each noun Y that a noun X owns, with X's terms (Gmailのパスワード).
     owned: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
@@ -61,6 +63,7 @@ class _Token:
     parts: tuple[str, ...] = ()
     verbal: bool = False
     noun: bool = False
+    proper: bool = False
     possessive: bool = False  # the particle の
 
 
@@ -100,6 +103,7 @@ class Analyzer:
         terms: dict[str, float] = {}
         compounds: dict[str, tuple[str, ...]] = {}
         verbal: set[str] = set()
+        proper: set[str] = set()
         readings: list[str] = []
         owned: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
@@ -128,6 +132,8 @@ class Analyzer:
                 compounds[token.compound] = token.parts
             if token.verbal:
                 verbal.update(term for term, _ in token.terms)
+            if token.proper:
+                proper.update(term for term, _ in token.terms)
         groups |= self._sound_synonyms("".join(readings).replace(" ", ""))
         for term in [t for t in terms if self._member_groups.get(t, frozenset()) & groups]:
             del terms[term]  # a word that is itself a synonym spelling is its group
@@ -138,6 +144,7 @@ class Analyzer:
             ngrams=_ngrams(readings) if ngrams else frozenset(),
             compounds=compounds,
             verbal=frozenset(verbal),
+            proper=frozenset(proper),
             owned=tuple(owned),
         )
 
@@ -170,7 +177,7 @@ class Analyzer:
                 for word in words
                 if word not in self._stop_en and word not in self._stop
             )
-            return _Token(" ".join(words), terms, noun=True)
+            return _Token(" ".join(words), terms, noun=True, proper=pos[1] == "固有名詞")
         if pos[0] in _SEPARATOR_POS:
             return _Token("", ())
         whole = fold_clean(morpheme.normalized_form())
@@ -191,7 +198,13 @@ class Analyzer:
                         parts.append(term)
         compound = whole if parts and whole in found else None
         return _Token(
-            reading, tuple(found.items()), compound, tuple(parts), verbal=pos[0] == "動詞", noun=pos[0] == "名詞"
+            reading,
+            tuple(found.items()),
+            compound,
+            tuple(parts),
+            verbal=pos[0] == "動詞",
+            noun=pos[0] == "名詞",
+            proper=pos[1] == "固有名詞",
         )
 
     def _add_term(self, term: str, weight: float, terms: dict[str, float]) -> None:

@@ -34,6 +34,8 @@ WORD_SHARE = 0.6
 # An unknown verb or adjective is mostly phrasing, so it weighs less than an unknown noun.
 UNKNOWN_NOUN_FACTOR = 1.0
 UNKNOWN_VERBAL_FACTOR = 0.3
+# A name the base does not know (Netflix, 楽天銀行) is more likely whose the question is.
+UNKNOWN_PROPER_FACTOR = 2.0
 UNKNOWN_CROWD_EXPONENT = 0.5
 # How much the single closest question, title or keyword decides, against the entry as a whole.
 NEAREST_SHARE = 0.2
@@ -274,18 +276,15 @@ class Matcher:
                 for part in parts:
                     if part in terms:
                         terms[part] = max(terms[part], weight)
-        for term in [t for t in terms if t not in known and t.isascii()]:
+        # A name is not a misspelling: Gmail is not "email".
+        for term in [t for t in terms if t not in known and t.isascii() and t not in analysis.proper]:
             corrected = self._correct(term)
             if corrected is not None:
                 weight = terms.pop(term)
                 for found in [corrected] if corrected in known else self.analyzer.groups_of(corrected):
                     terms[found] = max(terms.get(found, 0.0), weight)
         unknown_idf = self.index.unknown_term_idf
-        unknown = {
-            term: unknown_idf * (UNKNOWN_VERBAL_FACTOR if term in analysis.verbal else UNKNOWN_NOUN_FACTOR)
-            for term in terms
-            if term not in known
-        }
+        unknown = {term: unknown_idf * _unknown_factor(term, analysis) for term in terms if term not in known}
         if len(unknown) > 1:
             # A long message carries context words (rent, family, yesterday's errand); together
             # they weigh like a few, not like one each.
@@ -333,6 +332,12 @@ class Matcher:
         if second >= limits.answer and top - second < limits.close:
             return Decision.CLARIFY
         return Decision.ANSWER
+
+
+def _unknown_factor(term: str, analysis: Analysis) -> float:
+    if term in analysis.verbal:
+        return UNKNOWN_VERBAL_FACTOR
+    return UNKNOWN_PROPER_FACTOR if term in analysis.proper else UNKNOWN_NOUN_FACTOR
 
 
 def _overlap(

@@ -42,6 +42,7 @@ SPELLINGS = [
     ("三井住友の口座から振り込んだのに反映されない", "deposit-not-reflected"),  # the bank's account, our deposit
     ("APIキーの権限設定", "api-usage"),  # the owner (API key) is ours
     ("スマホの機種変更で二段階認証のコードが出ない", "two-factor-auth"),  # the phone is the customer's, the code ours
+    ("楽天銀行から入金したのに反映されない", "deposit-not-reflected"),  # a bank named in our deposit
 ]
 
 
@@ -71,6 +72,7 @@ OFF_TOPIC = [
     "インスタのアカウント乗っ取られた",
     "Gmailの二段階認証の設定方法",  # the owner's noun is a synonym group's spelling
     "ドコモの問い合わせ窓口の電話番号",  # the number is the desk's, the desk ドコモ's
+    "gmailのパスワード忘れた",  # a name, not a misspelt "email"
 ]
 
 
