@@ -26,6 +26,7 @@ class Intent(StrEnum):
 # Asking for a person outranks asking about hours: "今日オペレーターと話せる?" wants a person.
 _ORDER = (Intent.HANDOFF, Intent.HOURS, Intent.THANKS, Intent.GREETING)
 SUPPORT_KEY = "about_support"
+ELSEWHERE_KEY = "elsewhere"
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -33,9 +34,15 @@ DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 class IntentRules:
     """Compiled patterns per intent."""
 
-    def __init__(self, patterns: dict[Intent, list[re.Pattern[str]]], support: list[re.Pattern[str]]) -> None:
+    def __init__(
+        self,
+        patterns: dict[Intent, list[re.Pattern[str]]],
+        support: list[re.Pattern[str]],
+        elsewhere: list[re.Pattern[str]] | None = None,
+    ) -> None:
         self._patterns = patterns
         self._support = support
+        self._elsewhere = elsewhere or []
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentRules:
@@ -43,13 +50,19 @@ class IntentRules:
         source = Path(path) if path else Path(str(resources.files("handlers").joinpath("intents.yaml")))
         data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
         support = [re.compile(fold(item)) for item in data.pop(SUPPORT_KEY, [])]
+        elsewhere = [re.compile(fold(item)) for item in data.pop(ELSEWHERE_KEY, [])]
         patterns = {Intent(name): [re.compile(fold(item)) for item in items] for name, items in data.items()}
-        return cls(patterns, support)
+        return cls(patterns, support, elsewhere)
 
     def about_support(self, text: str) -> bool:
         """Whether the message speaks of the support desk itself (its channels, staff, opening)."""
         folded = fold(text)
         return any(pattern.search(folded) for pattern in self._support)
+
+    def elsewhere(self, text: str) -> bool:
+        """Whether the message names a place or business with hours of its own (郵便局, a bank)."""
+        folded = fold(text)
+        return any(pattern.search(folded) for pattern in self._elsewhere)
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

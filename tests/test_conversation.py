@@ -186,9 +186,15 @@ async def test_a_time_in_a_question_about_something_else_is_not_an_hours_questio
         ("郵便局の営業時間", "fallback"),
         ("近くのセブンの営業時間", "fallback"),
         ("市役所の窓口って何時まで開いてる?", "fallback"),
+        # A place with hours of its own, named without a possessive.
+        ("区役所って土曜も開いてる?", "fallback"),
+        ("病院って何時まで?", "fallback"),
+        ("is the bank open on saturday?", "fallback"),
         # Ours: the same words with no stranger owning them.
         ("電話サポートの営業時間", "hours"),
         ("窓口って何時まで開いてる?", "hours"),
+        ("土曜もチャットやってる?", "hours"),
+        ("is phone support open on saturday?", "hours"),
     ],
 )
 async def test_someone_elses_opening_hours_are_not_ours(converse: Converse, text: str, intent: str) -> None:
