@@ -75,7 +75,12 @@ def _tokenizer() -> Any:
 class Analyzer:
     """Analyses text with the synonyms and stopwords of one knowledge base."""
 
-    def __init__(self, synonyms: Iterable[Iterable[str]] = (), extra_stopwords: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        synonyms: Iterable[Iterable[str]] = (),
+        extra_stopwords: Iterable[str] = (),
+        directions: Iterable[tuple[str, Iterable[str]]] = (),
+    ) -> None:
         self._tokenizer = _tokenizer()
         self._stemmer = snowballstemmer.stemmer("english")
         extra = [clean(word) for word in extra_stopwords if clean(word)]
@@ -93,6 +98,11 @@ class Analyzer:
                 self._member_groups[key] = self._member_groups.get(key, frozenset()) | {_group_name(group)}
         self._by_surface = self._surface_automaton(groups)
         self._by_sound = self._sound_automaton(groups)
+        # Which way a transfer went, by the groups of the member each set of patterns names.
+        self._directions = [
+            (self._member_groups.get(fold(word), frozenset()), [re.compile(fold(p)) for p in patterns])
+            for word, patterns in directions
+        ]
 
     def analyze(self, text: str, ngrams: bool = True) -> Analysis:
         """Analyse one text (a question, keyword, answer or query); n-grams only when asked."""
@@ -135,6 +145,8 @@ class Analyzer:
             if token.proper:
                 proper.update(term for term, _ in token.terms)
         groups |= self._sound_synonyms("".join(readings).replace(" ", ""))
+        if self._directions:
+            groups = self._direction_of(fold(text), groups)
         for term in [t for t in terms if self._member_groups.get(t, frozenset()) & groups]:
             del terms[term]  # a word that is itself a synonym spelling is its group
         for group in groups:
@@ -147,6 +159,16 @@ class Analyzer:
             proper=frozenset(proper),
             owned=tuple(owned),
         )
+
+    def _direction_of(self, folded: str, groups: set[str]) -> set[str]:
+        """With one direction's patterns matching (外部ウォレットから送った: a deposit), the
+        message goes under that direction's group and under no other direction's; several
+        matching, or none, leave the groups as they are."""
+        matching = [names for names, patterns in self._directions if any(p.search(folded) for p in patterns)]
+        if len(matching) != 1:
+            return groups
+        others = {name for names, _ in self._directions for name in names}
+        return (groups - others) | matching[0]
 
     def latin_spellings(self) -> list[str]:
         """The one-word Latin spellings of the synonym groups (deposit, withdrawal, password)."""

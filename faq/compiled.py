@@ -44,7 +44,7 @@ def fingerprint(kb: KnowledgeBase) -> str:
         digest.update(f"{package} {_version(package)}\n".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.name.encode() + b"\n" + module.read_bytes())
-    content = (kb.entries, kb.synonyms, sorted(kb.stopwords), kb.examples)
+    content = (kb.entries, kb.synonyms, sorted(kb.stopwords), kb.examples, kb.directions)
     digest.update(repr(content).encode())
     return digest.hexdigest()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -11,10 +12,10 @@ import yaml
 
 from faq import labelled
 from faq.model import INTENT_LABELS, LANGS, Entry, KnowledgeBase, KnowledgeError, Labelled
-from faq.normalize import clean
+from faq.normalize import clean, fold
 
 BUILTIN_NAME = "knowledge.yaml"
-TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version", "examples")
+TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version", "examples", "directions")
 ENTRY_KEYS = ("id", "questions", "answer", "keywords", "title", "category", "related", "staff_note")
 
 
@@ -87,6 +88,7 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
     if unknown:
         problems.append(f"unknown top-level field {', '.join(unknown)} (known: {', '.join(TOP_LEVEL_KEYS)})")
     synonyms = _synonyms(data.get("synonyms"), problems)
+    directions = _directions(data.get("directions"), synonyms, problems)
     stopwords = _string_list(data.get("stopwords", []), "stopwords", problems)
     version = data.get("version", "unversioned")
     if not isinstance(version, (str, int, float)) or isinstance(version, bool):
@@ -98,6 +100,7 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
         version=str(version),
         source=source,
         examples=_examples(data.get("examples"), folder, set(seen), problems),
+        directions=directions,
     )
 
 
@@ -226,6 +229,31 @@ def _string_list(value: Any, where: str, problems: list[str]) -> list[str]:
         problems.append(f"{where}: must be a list of strings")
         return []
     return [item.strip() for item in value if item.strip()]
+
+
+def _directions(
+    value: Any, synonyms: tuple[tuple[str, ...], ...], problems: list[str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Direction patterns per synonym member; each must name a member and compile."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        problems.append("directions: must map a synonym (入金) to a list of patterns")
+        return ()
+    members = {fold(member) for group in synonyms for member in group}
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for word, raw in value.items():
+        patterns = _string_list(raw, f"directions {word}", problems)
+        if not isinstance(word, str) or fold(word) not in members:
+            problems.append(f"directions: {word!r} is not a member of any synonym group")
+            continue
+        for pattern in patterns:
+            try:
+                re.compile(fold(pattern))
+            except re.error as exc:
+                problems.append(f"directions {word}: invalid pattern {pattern!r}: {exc}")
+        found.append((word, tuple(patterns)))
+    return tuple(found)
 
 
 def _synonyms(value: Any, problems: list[str]) -> tuple[tuple[str, ...], ...]:

@@ -148,7 +148,7 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase, remember: int = RECENT_QUERIES, compiled: bool = True) -> None:
         # compiled: take the phrasing model from its file beside the knowledge file when current.
         self.kb = kb
-        self.analyzer = Analyzer(kb.synonyms, kb.stopwords)
+        self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions)
         self.index = index_module.build(kb, self.analyzer)
         # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
         # Latin spellings, which the index holds under their group's name.

@@ -67,6 +67,8 @@ class KnowledgeBase:
     source: str = "<memory>"
     # Labelled customer phrasings that teach the phrasing model (faq/phrasings.py).
     examples: tuple[Labelled, ...] = ()
+    # Per synonym member (入金), patterns saying a message goes that way (外部ウォレットから送った).
+    directions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -7,3 +7,19 @@ def test_names_are_marked_as_proper_nouns() -> None:
     analysis = Analyzer().analyze("Netflixと楽天銀行のパスワード")
     assert {"netflix", "楽天銀行"} <= analysis.proper
     assert not any("パスワ" in term for term in analysis.proper)
+
+
+DIRECTIONS = [("入金", ["(外部|他の取引所)から.{0,15}送"]), ("出金", ["(外部|他の取引所)(に|へ).{0,15}送"])]
+
+
+def test_the_particles_around_a_transfer_say_which_way_it_went() -> None:
+    analyzer = Analyzer([["入金", "振込"], ["出金", "送金"]], directions=DIRECTIONS)
+    deposit, withdrawal = analyzer.groups_of("入金"), analyzer.groups_of("出金")
+    incoming = analyzer.analyze("他の取引所から送金したのに反映されない").terms  # 送金 spells 出金
+    assert deposit <= incoming.keys() and not withdrawal & incoming.keys()
+    outgoing = analyzer.analyze("外部に送ったコインが届かない").terms
+    assert withdrawal <= outgoing.keys() and not deposit & outgoing.keys()
+    both = analyzer.analyze("外部から送って外部に送金した").terms  # both ways: left as written
+    assert withdrawal <= both.keys() and not deposit & both.keys()
+    plain = Analyzer([["入金", "振込"], ["出金", "送金"]]).analyze("他の取引所から送金した").terms
+    assert withdrawal <= plain.keys()

@@ -204,3 +204,37 @@ def test_examples_need_a_file_to_be_found_from() -> None:
     with pytest.raises(KnowledgeError) as raised:
         parse(MINIMAL_WITH_EXAMPLES)
     assert raised.value.problems == ["examples: files are named relative to the knowledge file; load it from a file"]
+
+
+MINIMAL_ENTRIES = """
+entries:
+  - id: deposit
+    questions: {ja: [入金が反映されない]}
+    answer: {ja: 入金の答え}
+  - id: withdrawal
+    questions: {ja: [出金が遅い]}
+    answer: {ja: 出金の答え}
+synonyms:
+  - [入金, 振込]
+  - [出金, 送金]
+"""
+
+
+def test_directions_load_with_their_patterns() -> None:
+    kb = parse(MINIMAL_ENTRIES + "directions:\n  入金: ['外部から.{0,9}送']\n  出金: ['外部に.{0,9}送']\n")
+    assert kb.directions == (("入金", ("外部から.{0,9}送",)), ("出金", ("外部に.{0,9}送",)))
+
+
+@pytest.mark.parametrize(
+    ("directions", "problem"),
+    [
+        ("directions: [入金]\n", "directions: must map a synonym"),
+        ("directions:\n  着金: [から送]\n", "'着金' is not a member of any synonym group"),
+        ("directions:\n  入金: ['から(送']\n", "directions 入金: invalid pattern"),
+        ("directions:\n  入金: から送\n", "directions 入金"),
+    ],
+)
+def test_bad_directions_are_reported(directions: str, problem: str) -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        parse(MINIMAL_ENTRIES + directions)
+    assert any(problem in found for found in caught.value.problems), caught.value.problems

@@ -43,6 +43,11 @@ SPELLINGS = [
     ("APIキーの権限設定", "api-usage"),  # the owner (API key) is ours
     ("スマホの機種変更で二段階認証のコードが出ない", "two-factor-auth"),  # the phone is the customer's, the code ours
     ("楽天銀行から入金したのに反映されない", "deposit-not-reflected"),  # a bank named in our deposit
+    # Which way a transfer went, from its particles: in from elsewhere, or out to elsewhere.
+    ("メタマスクから送ったETHがまだ反映されない", "deposit-not-reflected"),
+    ("別の取引所からビットコイン移したけど残高に出てこない", "deposit-not-reflected"),
+    ("友達のウォレットに送金したのに届いてないって言われた", "withdrawal-delayed"),
+    ("sent ETH from my metamask but it is not showing", "deposit-not-reflected"),
 ]
 
 
