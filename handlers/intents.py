@@ -27,6 +27,8 @@ class Intent(StrEnum):
 _ORDER = (Intent.HANDOFF, Intent.HOURS, Intent.THANKS, Intent.GREETING)
 SUPPORT_KEY = "about_support"
 ELSEWHERE_KEY = "elsewhere"
+REMEMBERED_TEXTS = 4096
+REMEMBERED_CHARS = 200  # what a button sends; longer texts are rarely repeated
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -43,6 +45,8 @@ class IntentRules:
         self._patterns = patterns
         self._support = support
         self._elsewhere = elsewhere or []
+        # Quick replies and menu buttons send the same texts again and again.
+        self._detected: dict[str, tuple[Intent, ...]] = {}
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentRules:
@@ -66,5 +70,12 @@ class IntentRules:
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""
-        folded = fold(text)
-        return tuple(intent for intent in _ORDER if any(p.search(folded) for p in self._patterns.get(intent, ())))
+        found = self._detected.get(text)
+        if found is None:
+            folded = fold(text)
+            found = tuple(intent for intent in _ORDER if any(p.search(folded) for p in self._patterns.get(intent, ())))
+            if len(text) <= REMEMBERED_CHARS:
+                if len(self._detected) >= REMEMBERED_TEXTS:
+                    self._detected.clear()
+                self._detected[text] = found
+        return found

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.intents import Intent
+from handlers.intents import REMEMBERED_CHARS, REMEMBERED_TEXTS, Intent, IntentRules
 from handlers.responder import Responder
 from tests.conftest import TUE_1030
 
@@ -28,3 +28,14 @@ def test_any_text_gets_a_well_formed_answer(responder: Responder, text: str) -> 
         assert answer.faq_id is not None and answer.score is not None
     else:
         assert answer.faq_id is None and answer.score is None
+
+
+def test_intent_detection_remembers_short_texts_within_a_bound() -> None:
+    rules = IntentRules.load()
+    assert rules.detect("今電話つながる?") == rules.detect("今電話つながる?") == (Intent.HOURS,)
+    for n in range(REMEMBERED_TEXTS + 10):
+        rules.detect(f"質問{n}")
+    assert len(rules._detected) <= REMEMBERED_TEXTS
+    long_text = "オペレーターにつないで" + "あ" * REMEMBERED_CHARS
+    assert rules.detect(long_text) == (Intent.HANDOFF,)
+    assert long_text not in rules._detected
