@@ -101,7 +101,7 @@ class LineChannel:
             log.warning("line webhook refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
         for event in events:
-            self.metrics.events.labels("line", str(event.get("type", "?"))[:32]).inc()
+            self.metrics.event_of("line", str(event.get("type", "?"))[:32]).inc()
         log.debug("line webhook accepted: %d events", len(events))
         # One task per customer, answering their events in order; different customers in parallel.
         # The redelivery check runs there too, so the acknowledgement never waits for the database.
@@ -325,7 +325,7 @@ def to_messages(replies: Iterable[Reply]) -> list[Message]:
 
 def _cut(text: str, limit: int) -> str:
     """Cut to `limit` as LINE counts: UTF-16 code units (an emoji outside the BMP is two)."""
-    if len(text.encode("utf-16-le")) // 2 <= limit:
+    if len(text) * 2 <= limit or len(text.encode("utf-16-le")) // 2 <= limit:  # no character is more than two
         return text
     out, used = [], 0
     for ch in text:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -34,11 +35,15 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0),
             registry=self.registry,
         )
+        # labels() validates and locks on every call; the children it returns are kept here.
+        self.event_of = lru_cache(maxsize=256)(self.events.labels)
+        self._answer_of = lru_cache(maxsize=64)(self.answers.labels)
+        self._latency_of = lru_cache(maxsize=8)(self.latency.labels)
 
     def replied(self, replies: list[Reply]) -> None:
         """Count what the bot said."""
         for reply in replies:
-            self.answers.labels(reply.intent).inc()
+            self._answer_of(reply.intent).inc()
             if reply.intent == "fallback":
                 self.fallbacks.inc()
 
@@ -52,7 +57,7 @@ class Metrics:
         try:
             return await handler(request)
         finally:
-            self.latency.labels(platform).observe(time.perf_counter() - started)
+            self._latency_of(platform).observe(time.perf_counter() - started)
 
     async def endpoint(self, _: web.Request) -> web.Response:
         """GET /metrics in the Prometheus text format."""

@@ -123,7 +123,7 @@ class SlackChannel:
             return web.json_response({"error": "not a Slack event, command or interaction"}, status=400)
         event = payload.get("event")
         kind = event.get("type") if isinstance(event, dict) else payload.get("type") or payload.get("command")
-        self.metrics.events.labels("slack", str(kind or "?")[:32]).inc()
+        self.metrics.event_of("slack", str(kind or "?")[:32]).inc()
         try:
             bolt_response = await self.app.async_dispatch(
                 AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
