@@ -1,6 +1,6 @@
 """Webhook load with wrk and nginx, the issue's method: light C tools, so the bot gets the cores.
 
-Run: .venv/bin/python bench/bench_wrk.py [--seconds 10] [--connections 64] [--distinct] [--echo-app PATH]
+Run: .venv/bin/python bench/bench_wrk.py [--seconds 10] [--connections 64] [--distinct] [--echo-app PATH] [--rounds N]
 
 Needs `wrk` and `nginx` on PATH (Debian: apt-get install wrk nginx-light). nginx plays the LINE API,
 answering every call with a fixed JSON body and logging it; wrk sends pre-signed one-event
@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -158,6 +159,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--distinct", action="store_true", help="make every message text unique")
     parser.add_argument("--echo-app", type=Path, default=None)
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the servers this many times; medians")
     args = parser.parse_args()
     missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
     if missing:
@@ -175,19 +177,37 @@ def main() -> None:
             env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN}
             for setting in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
                 env.pop(setting, None)
-            ours_env = {**env, "LINE_API_BASE_URL": api_url, "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}"}
-            argv = [sys.executable, "-m", "bots", "serve", "--host", "127.0.0.1", "--port", str(bot_port)]
-            ours = run("supportbot", argv, ours_env, bot_port, "/line/webhook", args, tmp)
-            if args.echo_app is None or not args.echo_app.is_file():
+            echo = args.echo_app is not None and args.echo_app.is_file()
+            if not echo:
                 print("echo example: no copy given (--echo-app PATH), no comparison run")
-                return
-            echo_port = free_port()
-            argv = [sys.executable, "-c", ECHO_LAUNCHER, str(args.echo_app), api_url, str(echo_port)]
-            theirs = run("echo example", argv, env, echo_port, "/callback", args, tmp)
-            print(
-                f"supportbot / echo example: {ours[0] / theirs[0]:.2f}x the answered events/s, "
-                f"{ours[1] / theirs[1]:.2f}x the ack p99"
-            )
+            ours: list[tuple[float, float]] = []
+            theirs: list[tuple[float, float]] = []
+            for round_ in range(args.rounds):
+                # A fresh database each round, so no event id is remembered from the last one.
+                database = f"sqlite:///{tmp / f'bench-{round_}.db'}"
+                ours_env = {**env, "LINE_API_BASE_URL": api_url, "DATABASE_URL": database}
+                argv = [sys.executable, "-m", "bots", "serve", "--host", "127.0.0.1", "--port", str(bot_port)]
+                ours.append(run("supportbot", argv, ours_env, bot_port, "/line/webhook", args, tmp))
+                if echo:
+                    echo_port = free_port()
+                    argv = [sys.executable, "-c", ECHO_LAUNCHER, str(args.echo_app), api_url, str(echo_port)]
+                    theirs.append(run("echo example", argv, env, echo_port, "/callback", args, tmp))
+            if args.rounds > 1:
+                for name, figures in (("supportbot", ours), ("echo example", theirs)):
+                    if figures:
+                        rate, p99 = (statistics.median(column) for column in zip(*figures, strict=True))
+                        print(f"{name}, median of {args.rounds}: {rate:,.0f} events/s answered, ack p99 {p99:.1f} ms")
+            if theirs:
+                rate_ratio = statistics.median(
+                    ours_[0] / theirs_[0] for ours_, theirs_ in zip(ours, theirs, strict=True)
+                )
+                p99_ratio = statistics.median(
+                    ours_[1] / theirs_[1] for ours_, theirs_ in zip(ours, theirs, strict=True)
+                )
+                print(
+                    f"supportbot / echo example: {rate_ratio:.2f}x the answered events/s, {p99_ratio:.2f}x the ack p99"
+                    + (f" (median of {args.rounds} paired rounds)" if args.rounds > 1 else "")
+                )
         finally:
             nginx.terminate()
             nginx.wait(timeout=10)
