@@ -123,6 +123,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("business hours", "hours"),
         ("今から電話したらまだ間に合いますか?", "hours"),
         ("when does the chat open?", "hours"),
+        ("電話あいてる?", "hours"),  # 開いてる written in kana
+        ("サポートの方に引き継いでもらえますか", "handoff"),
+        ("もう機械はいいので人に対応してもらいたい", "handoff"),
+        ("サポートの人とやり取りする時に気をつけることある?", "faq"),  # how to deal with support, not asking for a person
         ("my app crashes when I open it, how do I fix this?", "fallback"),  # not our opening
     ],
 )
@@ -190,6 +194,7 @@ async def test_a_time_in_a_question_about_something_else_is_not_an_hours_questio
         # A place with hours of its own, named without a possessive.
         ("区役所って土曜も開いてる?", "fallback"),
         ("病院って何時まで?", "fallback"),
+        ("東証って何時から?", "fallback"),
         ("is the bank open on saturday?", "fallback"),
         # Ours: the same words with no stranger owning them.
         ("電話サポートの営業時間", "hours"),
