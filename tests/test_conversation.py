@@ -126,7 +126,7 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("電話あいてる?", "hours"),  # 開いてる written in kana
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("もう機械はいいので人に対応してもらいたい", "handoff"),
-        ("サポートの人とやり取りする時に気をつけることある?", "faq"),  # how to deal with support, not asking for a person
+        ("サポートの人とやり取りする時に気をつけることある?", "faq"),  # no request for a person
         ("my app crashes when I open it, how do I fix this?", "fallback"),  # not our opening
     ],
 )
