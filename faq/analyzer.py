@@ -49,7 +49,8 @@ class Analysis:
     verbal: frozenset[str] = frozenset()
     # Names the dictionary tags as proper nouns (Netflix, 楽天銀行).
     proper: frozenset[str] = frozenset()
-    # "XのY": the terms of each noun Y that a noun X owns, with X's terms (Gmailのパスワード).
+    # "XのY": the terms of each noun Y that a noun X owns, with X's terms (Gmailのパスワード);
+    # in English, a brand and the words right after it (Netflix password reset).
     owned: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
@@ -65,6 +66,8 @@ class _Token:
     noun: bool = False
     proper: bool = False
     possessive: bool = False  # the particle の
+    latin: bool = False
+    brand: bool = False  # a Latin name the dictionary spells in mixed case (Netflix, iPhone)
 
 
 @lru_cache(maxsize=1)
@@ -119,9 +122,19 @@ class Analyzer:
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
         previous: _Token | None = None
         previous_groups: tuple[str, ...] = ()
+        named: tuple[str, ...] = ()  # an English name, for the words right after it (Netflix password)
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
             covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else []
+            if token.latin:
+                if named and token.terms:
+                    owned.append((named, (*(t for t, _ in token.terms), *(n for names in covering for n in names))))
+                elif not token.terms:
+                    named = ()  # a function word ends the noun phrase
+                if token.brand and token.terms and not covering:  # Google Authenticator is ours
+                    named = tuple(t for t, _ in token.terms)
+            elif token.reading.strip():
+                named = ()
             if owner and token.noun:
                 words = (*(term for term, _ in token.terms), *(name for names in covering for name in names))
                 if words:
@@ -199,7 +212,13 @@ class Analyzer:
                 for word in words
                 if word not in self._stop_en and word not in self._stop
             )
-            return _Token(" ".join(words), terms, noun=True, proper=pos[1] == "固有名詞")
+            # Sudachi tags many English words as names (LOST, WAS, CORNER as a person's name); its
+            # brands are the ones it spells in mixed case.
+            canonical: str = morpheme.dictionary_form()
+            brand = (
+                pos[1:3] == ("固有名詞", "一般") and canonical != canonical.lower() and canonical != canonical.upper()
+            )
+            return _Token(" ".join(words), terms, noun=True, proper=pos[1] == "固有名詞", latin=True, brand=brand)
         if pos[0] in _SEPARATOR_POS:
             return _Token("", ())
         whole = fold_clean(morpheme.normalized_form())

@@ -23,3 +23,19 @@ def test_the_particles_around_a_transfer_say_which_way_it_went() -> None:
     assert withdrawal <= both.keys() and not deposit & both.keys()
     plain = Analyzer([["入金", "振込"], ["出金", "送金"]]).analyze("他の取引所から送金した").terms
     assert withdrawal <= plain.keys()
+
+
+def test_an_english_brand_owns_the_words_right_after_it() -> None:
+    owned = Analyzer().analyze("youtube password reset not working").owned
+    assert owned == ((("youtub",), ("password",)), (("youtub",), ("reset",)))  # "not" ends the phrase
+
+
+def test_common_words_the_dictionary_calls_names_own_nothing() -> None:
+    # Sudachi tags LOST and CORNER as people's names and WAS as a name; none is a brand.
+    for text in ["2fa lost phone", "the bottom right corner chat", "my phone was lost"]:
+        assert Analyzer().analyze(text).owned == ()
+
+
+def test_a_brand_inside_a_synonym_spelling_is_part_of_it() -> None:
+    analyzer = Analyzer([["二段階認証", "google authenticator"]])
+    assert analyzer.analyze("google authenticator code wrong").owned == ()

@@ -42,6 +42,8 @@ SPELLINGS = [
     ("三井住友の口座から振り込んだのに反映されない", "deposit-not-reflected"),  # the bank's account, our deposit
     ("APIキーの権限設定", "api-usage"),  # the owner (API key) is ours
     ("スマホの機種変更で二段階認証のコードが出ない", "two-factor-auth"),  # the phone is the customer's, the code ours
+    ("got a new iPhone, how do I move my 2FA", "two-factor-auth"),  # a device, not a service
+    ("my Google Authenticator code is rejected", "two-factor-auth"),
     ("楽天銀行から入金したのに反映されない", "deposit-not-reflected"),  # a bank named in our deposit
     # Which way a transfer went, from its particles: in from elsewhere, or out to elsewhere.
     ("メタマスクから送ったETHがまだ反映されない", "deposit-not-reflected"),
@@ -78,6 +80,8 @@ OFF_TOPIC = [
     "Gmailの二段階認証の設定方法",  # the owner's noun is a synonym group's spelling
     "ドコモの問い合わせ窓口の電話番号",  # the number is the desk's, the desk ドコモ's
     "gmailのパスワード忘れた",  # a name, not a misspelt "email"
+    "TikTok password reset",  # an English name before the words it owns
+    "facebook 2fa code not coming",
 ]
 
 
