@@ -124,7 +124,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今から電話したらまだ間に合いますか?", "hours"),
         ("when does the chat open?", "hours"),
         ("電話あいてる?", "hours"),  # 開いてる written in kana
+        ("えいぎょうじかんおしえて", "hours"),
+        ("r u open now", "hours"),
         ("サポートの方に引き継いでもらえますか", "handoff"),
+        ("担当者とやり取りさせてください", "handoff"),
         ("もう機械はいいので人に対応してもらいたい", "handoff"),
         ("サポートの人とやり取りする時に気をつけることある?", "faq"),  # no request for a person
         ("my app crashes when I open it, how do I fix this?", "fallback"),  # not our opening
@@ -183,6 +186,21 @@ async def test_a_time_in_a_question_about_something_else_is_not_an_hours_questio
 ) -> None:
     [reply] = await converse(text)
     assert (reply.intent, reply.faq_id) == ("faq", faq_id)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "サポートの方に相談する時のコツは?",  # about support's people, not asking for one
+        "サポートの方から連絡が来ない",
+        "口座開設は本人に対応してもらう必要がありますか",  # 本人, not a person to talk to
+        "代理人に対応してもらえますか",
+        "文字で担当の方とその場でやり取りできる方法はありますか",  # asks for the chat, a channel
+    ],
+)
+async def test_people_named_in_a_question_are_not_a_request_for_one(converse: Converse, text: str) -> None:
+    [reply] = await converse(text, at=TUE_1030)
+    assert reply.intent != "handoff"
 
 
 @pytest.mark.parametrize(
