@@ -122,17 +122,17 @@ class Analyzer:
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
         previous: _Token | None = None
         previous_groups: tuple[str, ...] = ()
-        named: tuple[str, ...] = ()  # an English name, for the words right after it (Netflix password)
+        named: tuple[str, ...] = ()  # an English brand, for the word right after it (Netflix password)
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
             covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else []
             if token.latin:
+                # Only the next word: English has no particle to say how far a name's reach goes
+                # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
                 if named and token.terms:
                     owned.append((named, (*(t for t, _ in token.terms), *(n for names in covering for n in names))))
-                elif not token.terms:
-                    named = ()  # a function word ends the noun phrase
-                if token.brand and token.terms and not covering:  # Google Authenticator is ours
-                    named = tuple(t for t, _ in token.terms)
+                brand = token.brand and token.terms and not covering  # Google Authenticator is ours
+                named = tuple(t for t, _ in token.terms) if brand else ()
             elif token.reading.strip():
                 named = ()
             if owner and token.noun:
@@ -183,9 +183,15 @@ class Analyzer:
         others = {name for names, _ in self._directions for name in names}
         return (groups - others) | matching[0]
 
-    def latin_spellings(self) -> list[str]:
-        """The one-word Latin spellings of the synonym groups (deposit, withdrawal, password)."""
-        return sorted(m for m in self._member_groups if m.isascii() and m.isalnum())
+    def latin_spellings(self) -> dict[str, frozenset[str]]:
+        """The one-word Latin spellings of the synonym groups (deposit, reflected) and their stems
+        (reflect), each with the groups it spells: what a mistyped English word may have meant."""
+        found: dict[str, frozenset[str]] = {}
+        for member, groups in self._member_groups.items():
+            if member.isascii() and member.isalnum():
+                for form in (member, self._stemmer.stemWord(member)):
+                    found[form] = found.get(form, frozenset()) | groups
+        return found
 
     def groups_of(self, term: str) -> frozenset[str]:
         """The synonym groups a folded term spells."""

@@ -152,7 +152,8 @@ class Matcher:
         self.index = index_module.build(kb, self.analyzer)
         # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
         # Latin spellings, which the index holds under their group's name.
-        latin = {t for t in self.index.terms if t.isascii()} | set(self.analyzer.latin_spellings())
+        self._spelled = self.analyzer.latin_spellings()
+        latin = {t for t in self.index.terms if t.isascii()} | set(self._spelled)
         self._latin_terms = sorted(t for t in latin if len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
         self._remember = remember
@@ -281,7 +282,8 @@ class Matcher:
             corrected = self._correct(term)
             if corrected is not None:
                 weight = terms.pop(term)
-                for found in [corrected] if corrected in known else self.analyzer.groups_of(corrected):
+                # A synonym's spelling stands for its group, as it does when spelt right.
+                for found in self._spelled.get(corrected) or [corrected]:
                     terms[found] = max(terms.get(found, 0.0), weight)
         unknown_idf = self.index.unknown_term_idf
         unknown = {term: unknown_idf * _unknown_factor(term, analysis) for term in terms if term not in known}

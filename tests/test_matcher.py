@@ -20,6 +20,7 @@ SPELLINGS = [
     ("にゅうきんがはんえいされない", "deposit-not-reflected"),
     ("振り込んだのに残高が増えない", "deposit-not-reflected"),  # okurigana variant of 振込
     ("depost not showing", "deposit-not-reflected"),
+    ("my deposti hasnt been refelcted", "deposit-not-reflected"),  # two typos, one a synonym's stem
     ("出勤が遅い", "withdrawal-delayed"),  # wrong kanji conversion of 出金
     ("しゅっきんおそい", "withdrawal-delayed"),
     ("withdrawl delayed", "withdrawal-delayed"),
