@@ -50,7 +50,7 @@ class Analysis:
     # Names the dictionary tags as proper nouns (Netflix, 楽天銀行).
     proper: frozenset[str] = frozenset()
     # "XのY": the terms of each noun Y that a noun X owns, with X's terms (Gmailのパスワード);
-    # in English, a brand and the words right after it (Netflix password reset).
+    # in English, a brand and the word right after it (Netflix password).
     owned: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
@@ -131,7 +131,7 @@ class Analyzer:
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
                 if named and token.terms:
                     owned.append((named, (*(t for t, _ in token.terms), *(n for names in covering for n in names))))
-                brand = token.brand and token.terms and not covering  # Google Authenticator is ours
+                brand = token.brand and bool(token.terms) and not covering  # Google Authenticator is ours
                 named = tuple(t for t, _ in token.terms) if brand else ()
             elif token.reading.strip():
                 named = ()
