@@ -75,6 +75,11 @@ def _tokenizer() -> Any:
     return Dictionary(dict="core").tokenizer(SplitMode.C)
 
 
+def reading_of(text: str) -> str:
+    """How a text is read aloud, folded (担当者 -> タントウシャ), by Sudachi's readings."""
+    return fold("".join(morpheme.reading_form() for morpheme in _tokenizer().tokenize(text)))
+
+
 class Analyzer:
     """Analyses text with the synonyms and stopwords of one knowledge base."""
 

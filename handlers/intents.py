@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from faq.analyzer import reading_of
 from faq.normalize import fold
 
 
@@ -29,6 +30,14 @@ SUPPORT_KEY = "about_support"
 ELSEWHERE_KEY = "elsewhere"
 REMEMBERED_TEXTS = 4096
 REMEMBERED_CHARS = 200  # what a button sends; longer texts are rarely repeated
+# A word written in kanji in a pattern also matches its reading in kana (担当者: たんとうしゃ),
+# when the reading is long enough not to turn up inside other words (人: ひと is not).
+MIN_READING = 3
+MIN_PLACE_READING = 4
+# The kanji words of a pattern (with their okurigana: 受け付け), outside character classes and
+# lookbehinds, which must keep their fixed width.
+_WORD = re.compile(r"[\u4e00-\u9fff々\u3041-\u309f]*[\u4e00-\u9fff々][\u4e00-\u9fff々\u3041-\u309f]*")
+_KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -53,9 +62,10 @@ class IntentRules:
         """Read the rules file (the one shipped with the package when None)."""
         source = Path(path) if path else Path(str(resources.files("handlers").joinpath("intents.yaml")))
         data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        support = [re.compile(fold(item)) for item in data.pop(SUPPORT_KEY, [])]
-        elsewhere = [re.compile(fold(item)) for item in data.pop(ELSEWHERE_KEY, [])]
-        patterns = {Intent(name): [re.compile(fold(item)) for item in items] for name, items in data.items()}
+        support = [_compile(item) for item in data.pop(SUPPORT_KEY, [])]
+        # A short place name read aloud turns up inside other words (医院: イイン in でもいいんです).
+        elsewhere = [_compile(item, MIN_PLACE_READING) for item in data.pop(ELSEWHERE_KEY, [])]
+        patterns = {Intent(name): [_compile(item) for item in items] for name, items in data.items()}
         return cls(patterns, support, elsewhere)
 
     def about_support(self, text: str) -> bool:
@@ -79,3 +89,28 @@ class IntentRules:
                     self._detected.clear()
                 self._detected[text] = found
         return found
+
+
+def _compile(pattern: str, min_reading: int = MIN_READING) -> re.Pattern[str]:
+    """A pattern over folded text whose kanji words also match as read aloud, for all-kana messages."""
+    return re.compile(fold(_with_readings(pattern, min_reading)))
+
+
+def _with_readings(pattern: str, min_reading: int) -> str:
+    """担当者 -> (?:担当者|タントウシャ), outside character classes and lookbehinds."""
+
+    def either_spelling(word: re.Match[str]) -> str:
+        reading = reading_of(word.group())
+        if len(reading) < min_reading or reading == fold(word.group()):
+            return word.group()
+        return f"(?:{word.group()}|{reading})"
+
+    out: list[str] = []
+    position = 0
+    for kept in [*_KEPT.finditer(pattern), None]:
+        end = kept.start() if kept else len(pattern)
+        out.append(_WORD.sub(either_spelling, pattern[position:end]))
+        if kept:
+            out.append(kept.group())
+            position = kept.end()
+    return "".join(out)

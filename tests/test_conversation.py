@@ -189,6 +189,26 @@ async def test_a_time_in_a_question_about_something_else_is_not_an_hours_questio
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("にんげんにたいおうしてほしい", "handoff"),
+        ("なかのひといますか", "handoff"),
+        ("せきにんしゃをだして", "handoff"),
+        ("たんとうのかたにかわってもらえますか", "handoff"),
+        ("きょうはえいぎょうしてますか", "hours"),
+        ("まどぐちはいまあいてる?", "hours"),
+        ("ほんじつはたいおうしてますか", "hours"),
+        ("ねんまつねんしのたいおうは?", "hours"),
+        ("ぎんこうのまどぐちってなんじまで?", "fallback"),  # a bank's hours, in kana too
+        ("よるでもいいんですけど、でんわのうけつけじかんは?", "hours"),  # いいん is not 医院
+    ],
+)
+async def test_requests_and_hours_written_all_in_kana(converse: Converse, text: str, intent: str) -> None:
+    [reply] = await converse(text, at=TUE_1030)
+    assert reply.intent == intent
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "サポートの方に相談する時のコツは?",  # about support's people, not asking for one
