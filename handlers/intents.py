@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -37,23 +38,43 @@ MIN_PLACE_READING = 4
 # The kanji words of a pattern (with their okurigana: 受け付け), outside character classes and
 # lookbehinds, which must keep their fixed width.
 _WORD = re.compile(r"[\u4e00-\u9fff々\u3041-\u309f]*[\u4e00-\u9fff々][\u4e00-\u9fff々\u3041-\u309f]*")
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+_KANA = re.compile(r"[\u30a1-\u30fa]")  # folded text has its hiragana as katakana
 _KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
 
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    """The rules compiled one way: as written, or with kanji words also read aloud."""
+
+    intents: dict[Intent, list[re.Pattern[str]]]
+    support: list[re.Pattern[str]]
+    elsewhere: list[re.Pattern[str]]
+
+    @classmethod
+    def compile(cls, data: dict[str, list[str]], min_reading: int | None) -> _Patterns:
+        """Compile the rules file's lists; `min_reading` None keeps the kanji words as written."""
+
+        def compiled(items: list[str], shortest: int | None = min_reading) -> list[re.Pattern[str]]:
+            return [re.compile(fold(item if shortest is None else _with_readings(item, shortest))) for item in items]
+
+        rules = dict(data)
+        support = compiled(rules.pop(SUPPORT_KEY, []))
+        # A short place name read aloud turns up inside other words (医院: イイン in でもいいんです).
+        elsewhere = compiled(rules.pop(ELSEWHERE_KEY, []), None if min_reading is None else MIN_PLACE_READING)
+        return cls({Intent(name): compiled(items) for name, items in rules.items()}, support, elsewhere)
+
+
 class IntentRules:
     """Compiled patterns per intent."""
 
-    def __init__(
-        self,
-        patterns: dict[Intent, list[re.Pattern[str]]],
-        support: list[re.Pattern[str]],
-        elsewhere: list[re.Pattern[str]] | None = None,
-    ) -> None:
-        self._patterns = patterns
-        self._support = support
-        self._elsewhere = elsewhere or []
+    def __init__(self, written: _Patterns, read_aloud: _Patterns) -> None:
+        self._written = written
+        # For messages in kana alone (たんとうしゃとはなしたい), where a kanji word can only match
+        # as read aloud; matching that way costs twice the time, so only they pay it.
+        self._read_aloud = read_aloud
         # Quick replies and menu buttons send the same texts again and again.
         self._detected: dict[str, tuple[Intent, ...]] = {}
 
@@ -62,38 +83,33 @@ class IntentRules:
         """Read the rules file (the one shipped with the package when None)."""
         source = Path(path) if path else Path(str(resources.files("handlers").joinpath("intents.yaml")))
         data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        support = [_compile(item) for item in data.pop(SUPPORT_KEY, [])]
-        # A short place name read aloud turns up inside other words (医院: イイン in でもいいんです).
-        elsewhere = [_compile(item, MIN_PLACE_READING) for item in data.pop(ELSEWHERE_KEY, [])]
-        patterns = {Intent(name): [_compile(item) for item in items] for name, items in data.items()}
-        return cls(patterns, support, elsewhere)
+        return cls(_Patterns.compile(data, None), _Patterns.compile(data, MIN_READING))
 
     def about_support(self, text: str) -> bool:
         """Whether the message speaks of the support desk itself (its channels, staff, opening)."""
         folded = fold(text)
-        return any(pattern.search(folded) for pattern in self._support)
+        return any(pattern.search(folded) for pattern in self._for(folded).support)
 
     def elsewhere(self, text: str) -> bool:
         """Whether the message names a place or business with hours of its own (郵便局, a bank)."""
         folded = fold(text)
-        return any(pattern.search(folded) for pattern in self._elsewhere)
+        return any(pattern.search(folded) for pattern in self._for(folded).elsewhere)
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""
         found = self._detected.get(text)
         if found is None:
             folded = fold(text)
-            found = tuple(intent for intent in _ORDER if any(p.search(folded) for p in self._patterns.get(intent, ())))
+            patterns = self._for(folded).intents
+            found = tuple(intent for intent in _ORDER if any(p.search(folded) for p in patterns.get(intent, ())))
             if len(text) <= REMEMBERED_CHARS:
                 if len(self._detected) >= REMEMBERED_TEXTS:
                     self._detected.clear()
                 self._detected[text] = found
         return found
 
-
-def _compile(pattern: str, min_reading: int = MIN_READING) -> re.Pattern[str]:
-    """A pattern over folded text whose kanji words also match as read aloud, for all-kana messages."""
-    return re.compile(fold(_with_readings(pattern, min_reading)))
+    def _for(self, folded: str) -> _Patterns:
+        return self._read_aloud if _KANA.search(folded) and not _KANJI.search(folded) else self._written
 
 
 def _with_readings(pattern: str, min_reading: int) -> str:
