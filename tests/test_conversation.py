@@ -126,6 +126,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("電話あいてる?", "hours"),  # 開いてる written in kana
         ("えいぎょうじかんおしえて", "hours"),
         ("r u open now", "hours"),
+        ("チャットっていつから?", "hours"),  # the channel first, then when
+        ("でんわ いつまで", "hours"),
+        ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),
         ("もう機械はいいので人に対応してもらいたい", "handoff"),
