@@ -160,6 +160,20 @@ anon = int(status["RssAnon"].split()[0]) / 1024
 print(json.dumps({"startup": t1 - t0, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "anon_mb": anon}))
 """
 
+WORKING = """
+import datetime, json, resource
+from bots.core import build_responder
+from bots.settings import Settings
+responder = build_responder(Settings())
+now = datetime.datetime.now().astimezone()
+texts = [example.query for example in responder.matcher.kb.examples]
+for text in texts:
+    responder.answer(text, now)
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+anon = int(status["RssAnon"].split()[0]) / 1024
+print(json.dumps({"texts": len(texts), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "anon_mb": anon}))
+"""
+
 LARGE = """
 import json, resource, sys, time
 sys.path.insert(0, "bench")
@@ -187,6 +201,12 @@ def main() -> None:
     print(
         f"peak RSS, built-in base:                          {start['rss_mb']:.0f} MB "
         f"(private {start['anon_mb']:.0f} MB; the rest is Sudachi's memory-mapped dictionary, shared)"
+    )
+
+    working = fresh_process(WORKING)
+    print(
+        f"peak RSS after answering {working['texts']:.0f} labelled examples: {working['rss_mb']:.0f} MB "
+        f"(private {working['anon_mb']:.0f} MB; the words customers write bring in more of the dictionary)"
     )
 
     builtin = Matcher(load(), remember=0)  # every query analysed: no cached answers

@@ -246,7 +246,7 @@ def _check(file: Path | None) -> int:
         _print_problems(exc)
         return EXIT_DATA
     learning = (
-        f"the phrasing model learns from them; compiled model {compiled.status(kb)}"
+        "the phrasing model learns from them"
         if phrasings.enough(kb.examples)
         else f"too few for the phrasing model: it needs {phrasings.MIN_EXAMPLES}, some of them @none"
     )
@@ -255,7 +255,7 @@ def _check(file: Path | None) -> int:
     print(
         f"{kb.source}: OK, {len(kb.entries)} entries (ja questions {ja}, en questions {en}), "
         f"{len(kb.synonyms)} synonym groups, {len(kb.examples)} labelled examples "
-        f"({learning}), version {kb.version}"
+        f"({learning}), compiled file {compiled.status(kb)}, version {kb.version}"
     )
     return EXIT_OK
 

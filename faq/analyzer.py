@@ -9,7 +9,7 @@ typos and words the dictionary lacks within reach.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -88,7 +88,10 @@ class Analyzer:
         synonyms: Iterable[Iterable[str]] = (),
         extra_stopwords: Iterable[str] = (),
         directions: Iterable[tuple[str, Iterable[str]]] = (),
+        readings: Mapping[str, str] | None = None,
     ) -> None:
+        # readings: how each synonym spelling is read, saved from an earlier run (faq.compiled),
+        # so that start-up need not look them up in the dictionary.
         self._tokenizer = _tokenizer()
         self._stemmer = snowballstemmer.stemmer("english")
         extra = [clean(word) for word in extra_stopwords if clean(word)]
@@ -105,6 +108,7 @@ class Analyzer:
                 key = fold(member)
                 self._member_groups[key] = self._member_groups.get(key, frozenset()) | {_group_name(group)}
         self._by_surface = self._surface_automaton(groups)
+        self.readings = {member: self._reading(member, readings) for group in groups for member in group}
         self._by_sound = self._sound_automaton(groups)
         # Which way a transfer went, by the groups of the member each set of patterns names.
         self._directions = [
@@ -272,13 +276,17 @@ class Analyzer:
         spellings: list[tuple[str, str]] = []
         for group in groups:
             for member in group:
-                folded = fold(member)
-                reading = "".join(t.reading.replace(" ", "") for _, _, t in self._tokens_of(clean(member)))
-                for spelling in (folded, reading):
+                for spelling in (fold(member), self.readings[member]):
                     # Inside a reading, two kana match by chance (マナ in イマナンドキ).
                     if spelling.isascii() or len(spelling) >= _MIN_READING_SYNONYM:
                         spellings.append((spelling, _group_name(group)))
         return _automaton(spellings)
+
+    def _reading(self, member: str, known: Mapping[str, str] | None) -> str:
+        """How a synonym spelling is read: from `known` when it is there, else by the dictionary."""
+        if known is not None and member in known:
+            return known[member]
+        return "".join(t.reading.replace(" ", "") for _, _, t in self._tokens_of(clean(member)))
 
     def _surface_synonyms(self, text: str) -> tuple[set[str], list[tuple[int, int, frozenset[str]]]]:
         found: set[str] = set()

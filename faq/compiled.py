@@ -1,11 +1,12 @@
-"""The phrasing model counted ahead of time and kept beside its knowledge file.
+"""A knowledge base's start-up work, done ahead of time and kept beside its knowledge file.
 
-Learning the model means analysing every labelled example with Sudachi: at start-up that is
-about 0.3 s and 20 MB more of the dictionary's pages. `knowledge.phrasings.json` beside
-`knowledge.yaml` holds what the model learnt, with a fingerprint of everything that went into
-it: the knowledge base's content, the code of the `faq` package and the Sudachi versions. A file
-whose fingerprint differs is ignored and the model is learnt as before, so a stale file costs
-time, never answers.
+Starting the matcher means reading every synonym, question, keyword and answer with Sudachi,
+and learning the phrasing model from every labelled example: about half a second, and some
+80 MB of the dictionary's pages that a running bot never needs again. `knowledge.compiled.json`
+beside `knowledge.yaml` holds the result (the synonyms' readings, the index and what the model
+learnt) with a fingerprint of everything that went into it: the knowledge base's content, the
+code of the `faq` package and the Sudachi versions. A file whose fingerprint differs is ignored
+and the work is done at start-up as before, so a stale file costs time, never answers.
 
 Refresh it after changing the knowledge base, its examples or the analyser:
     python -m faq.compiled [KNOWLEDGE_FILE]
@@ -18,27 +19,41 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Container
+from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from faq import index as index_module
+from faq import phrasings
+from faq.index import Index
 from faq.model import KnowledgeBase
 from faq.phrasings import PhrasingModel
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
-SUFFIX = ".phrasings.json"
+FORMAT = 2
+SUFFIX = ".compiled.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """What start-up takes from a compiled file instead of working it out."""
+
+    readings: dict[str, str]  # each synonym spelling, read aloud
+    index: Index
+    phrasings: PhrasingModel | None  # None when the base has too few labelled examples
 
 
 def path_for(kb: KnowledgeBase) -> Path | None:
-    """Where the compiled model of a knowledge base read from a file lives (None if from memory)."""
+    """Where the compiled file of a knowledge base read from a file lives (None if from memory)."""
     source = Path(kb.source)
     return source.with_suffix(SUFFIX) if source.suffix in (".yaml", ".yml") else None
 
 
 def fingerprint(kb: KnowledgeBase) -> str:
-    """A digest of everything the model depends on."""
+    """A digest of everything the compiled file depends on."""
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
     for package in ("sudachipy", "sudachidict-core"):
         digest.update(f"{package} {_version(package)}\n".encode())
@@ -50,7 +65,7 @@ def fingerprint(kb: KnowledgeBase) -> str:
 
 
 def status(kb: KnowledgeBase) -> str:
-    """Whether the compiled model of `kb` is "current", "out of date" or "absent"."""
+    """Whether the compiled file of `kb` is "current", "out of date" or "absent"."""
     path = path_for(kb)
     if path is None or not path.is_file():
         return "absent"
@@ -62,28 +77,43 @@ def status(kb: KnowledgeBase) -> str:
     return "current" if current else "out of date"
 
 
-def read(kb: KnowledgeBase, known: Container[str]) -> PhrasingModel | None:
-    """The compiled model of `kb` if its file is there and current, else None."""
+def read(kb: KnowledgeBase) -> Compiled | None:
+    """The compiled start-up work of `kb` if its file is there and current, else None."""
     path = path_for(kb)
     if path is None or not path.is_file():
         return None
     try:
         data = json.loads(path.read_bytes())
         if not isinstance(data, dict) or data.get("fingerprint") != fingerprint(kb):
-            log.warning("%s is out of date; learning the phrasing model (python -m faq.compiled)", path.name)
+            log.warning(
+                "%s is out of date; analysing the knowledge base at start-up (python -m faq.compiled)", path.name
+            )
             return None
-        return PhrasingModel.from_state(data["model"], known)
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("%s cannot be used (%s); learning the phrasing model", path.name, type(exc).__name__)
+        readings = data["readings"]
+        if not isinstance(readings, dict) or not all(isinstance(v, str) for v in readings.values()):
+            raise ValueError("readings are not text")
+        index = index_module.from_state(data["index"], tuple(entry.id for entry in kb.entries))
+        model = None if data["model"] is None else PhrasingModel.from_state(data["model"], index.terms)
+        if (model is None) == phrasings.enough(kb.examples):
+            raise ValueError("the phrasing model does not match the examples")
+        return Compiled(readings, index, model)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s cannot be used (%s); analysing the knowledge base at start-up", path.name, type(exc).__name__)
         return None
 
 
-def write(kb: KnowledgeBase, model: PhrasingModel) -> Path:
-    """Save `model` as the compiled model of `kb`; return the file written."""
+def write(kb: KnowledgeBase, readings: Mapping[str, str], index: Index, model: PhrasingModel | None) -> Path:
+    """Save the start-up work of `kb` as its compiled file; return the file written."""
     path = path_for(kb)
     if path is None:
-        raise ValueError("a knowledge base read from memory has no place for a compiled model")
-    data = {"format": FORMAT, "fingerprint": fingerprint(kb), "model": model.state()}
+        raise ValueError("a knowledge base read from memory has no place for a compiled file")
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "fingerprint": fingerprint(kb),
+        "readings": dict(readings),
+        "index": index_module.state(index),
+        "model": None if model is None else model.state(),
+    }
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     return path
 
@@ -96,7 +126,7 @@ def _version(package: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Learn the phrasing model of a knowledge file (the built-in one by default) and save it."""
+    """Analyse a knowledge file (the built-in one by default) and save the work as its compiled file."""
     from faq.loader import load
     from faq.matcher import Matcher
 
@@ -104,12 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("knowledge", nargs="?", help="knowledge file (default: the built-in one)")
     args = parser.parse_args(argv)
     kb = load(args.knowledge)
-    model = Matcher(kb, remember=0, compiled=False).phrasings
-    if model is None:
-        print(f"{kb.source}: too few labelled examples for a phrasing model; nothing written", file=sys.stderr)
+    if path_for(kb) is None:
+        print(f"{kb.source}: not a knowledge file; nothing written", file=sys.stderr)
         return 1
-    path = write(kb, model)
-    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    matcher = Matcher(kb, remember=0, compiled=False)
+    path = write(kb, matcher.analyzer.readings, matcher.index, matcher.phrasings)
+    model = "with" if matcher.phrasings is not None else "without (too few labelled examples)"
+    print(f"wrote {path} ({path.stat().st_size:,} bytes), {model} a phrasing model")
     return 0
 
 

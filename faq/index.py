@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -161,16 +162,74 @@ def _exemplar_index(
     term_mass = np.zeros(len(exemplars), dtype=np.float64)
     ngram_mass = np.zeros(len(exemplars), dtype=np.float64)
     for number, analysis in enumerate(exemplars):
-        for term, weight in analysis.terms.items():
+        # In sorted order, so that the sums do not depend on string hashing and the index saved
+        # by faq.compiled is the same on every run.
+        for term, weight in sorted(analysis.terms.items()):
             term_hits[term][0].append(number)
             term_hits[term][1].append(_strength(weight))
             term_mass[number] += idf[term] * _strength(weight)
-        for gram in analysis.ngrams:
+        for gram in sorted(analysis.ngrams):
             gram_hits[gram][0].append(number)
             gram_hits[gram][1].append(1.0)
             ngram_mass[number] += gram_idf[gram]
     starts_array = np.asarray(starts, dtype=np.intp)
     return term_hits, gram_hits, Exemplars(term_mass=term_mass, ngram_mass=ngram_mass, starts=starts_array)
+
+
+def state(index: Index) -> dict[str, Any]:
+    """The index as JSON data that `from_state` turns back into an equal index."""
+
+    def postings(table: dict[str, Postings]) -> dict[str, list[Any]]:
+        return {key: [p.docs.tolist(), p.strength.tolist(), p.idf] for key, p in sorted(table.items())}
+
+    ex = index.exemplars
+    return {
+        "ids": list(index.ids),
+        "terms": postings(index.terms),
+        "ngrams": postings(index.ngrams),
+        "unknown_idf": [index.unknown_term_idf, index.unknown_ngram_idf],
+        "exemplars": [ex.term_mass.tolist(), ex.ngram_mass.tolist(), ex.starts.tolist()],
+    }
+
+
+def from_state(data: dict[str, Any], ids: tuple[str, ...]) -> Index:
+    """The index `state()` described, for entries `ids`; ValueError if malformed or for other entries."""
+    try:
+        if tuple(data["ids"]) != ids:
+            raise ValueError("the index is of other entries")
+        term_mass, ngram_mass, starts = (np.asarray(column) for column in data["exemplars"])
+        n_exemplars = term_mass.size
+        if not (term_mass.shape == ngram_mass.shape and starts.shape == (len(ids),) and term_mass.ndim == 1):
+            raise ValueError("exemplar columns do not match")
+        size = len(ids) + n_exemplars
+
+        def postings(table: dict[str, list[Any]]) -> dict[str, Postings]:
+            found = {}
+            for key, (docs, strengths, idf) in table.items():
+                docs_array = np.asarray(docs, dtype=np.intp)
+                strength = np.asarray(strengths, dtype=np.float64)
+                if docs_array.shape != strength.shape or (
+                    docs_array.size and not 0 <= docs_array.min() <= docs_array.max() < size
+                ):
+                    raise ValueError(f"postings of {key!r} do not match the documents")
+                found[str(key)] = Postings(docs_array, strength, float(idf), strength * float(idf))
+            return found
+
+        unknown_term_idf, unknown_ngram_idf = (float(value) for value in data["unknown_idf"])
+        return Index(
+            ids=ids,
+            terms=postings(data["terms"]),
+            ngrams=postings(data["ngrams"]),
+            unknown_term_idf=unknown_term_idf,
+            unknown_ngram_idf=unknown_ngram_idf,
+            exemplars=Exemplars(
+                term_mass=term_mass.astype(np.float64),
+                ngram_mass=ngram_mass.astype(np.float64),
+                starts=starts.astype(np.intp),
+            ),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not an index state: {exc!r}") from exc
 
 
 def _merge(analyses: Iterable[Analysis]) -> Analysis:

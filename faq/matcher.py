@@ -146,10 +146,12 @@ class Matcher:
     """A ranking engine over one knowledge base. Pure and synchronous."""
 
     def __init__(self, kb: KnowledgeBase, remember: int = RECENT_QUERIES, compiled: bool = True) -> None:
-        # compiled: take the phrasing model from its file beside the knowledge file when current.
+        # compiled: take the analysed base from its file beside the knowledge file when current.
         self.kb = kb
-        self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions)
-        self.index = index_module.build(kb, self.analyzer)
+        shipped = compiled_model.read(kb) if compiled else None
+        readings = shipped.readings if shipped is not None else None
+        self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions, readings)
+        self.index = shipped.index if shipped is not None else index_module.build(kb, self.analyzer)
         # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
         # Latin spellings, which the index holds under their group's name.
         self._spelled = self.analyzer.latin_spellings()
@@ -157,7 +159,7 @@ class Matcher:
         self._latin_terms = sorted(t for t in latin if len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
         self._remember = remember
-        self.phrasings = self._phrasing_model(kb, compiled)
+        self.phrasings = shipped.phrasings if shipped is not None else self._phrasing_model(kb)
         self.thresholds = WORDS_ONLY if self.phrasings is None else WITH_PHRASINGS
         self._recent: OrderedDict[tuple[str, int], Match] = OrderedDict()
 
@@ -209,15 +211,11 @@ class Matcher:
         # On the whole score: the phrasing model, which has never seen Gmail, must not undo it.
         return combined * stranger
 
-    def _phrasing_model(self, kb: KnowledgeBase, compiled: bool) -> PhrasingModel | None:
+    def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
         """A phrasing model learnt from the entries' questions and the base's labelled examples,
-        when there are enough of them (phrasings.enough); read from its file when that is current."""
+        when there are enough of them (phrasings.enough)."""
         if not phrasings.enough(kb.examples):
             return None
-        if compiled:
-            shipped = compiled_model.read(kb, self.index.terms)
-            if shipped is not None:
-                return shipped
         position = {entry.id: number for number, entry in enumerate(kb.entries)}
         none = len(kb.entries)
         labelled: list[tuple[str, tuple[int, ...]]] = [
