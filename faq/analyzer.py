@@ -68,6 +68,10 @@ class _Token:
     possessive: bool = False  # the particle の
     latin: bool = False
     brand: bool = False  # a Latin name the dictionary spells in mixed case (Netflix, iPhone)
+    names: tuple[str, ...] = field(init=False)  # the terms without their weights
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(term for term, _ in self.terms))
 
 
 @lru_cache(maxsize=1)
@@ -132,47 +136,50 @@ class Analyzer:
         previous: _Token | None = None
         previous_groups: tuple[str, ...] = ()
         named: tuple[str, ...] = ()  # an English brand, for the word right after it (Netflix password)
+        member_groups = self._member_groups
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
-            covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else []
+            covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else None
             if token.latin:
                 # Only the next word: English has no particle to say how far a name's reach goes
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
                 if named and token.terms:
-                    owned.append((named, (*(t for t, _ in token.terms), *(n for names in covering for n in names))))
+                    owned.append((named, (*token.names, *(n for names in covering or () for n in names))))
                 brand = token.brand and bool(token.terms) and not covering  # Google Authenticator is ours
-                named = tuple(t for t, _ in token.terms) if brand else ()
+                named = token.names if brand else ()
             elif token.reading.strip():
                 named = ()
             if owner and token.noun:
-                words = (*(term for term, _ in token.terms), *(name for names in covering for name in names))
+                words = (*token.names, *(name for names in covering or () for name in names))
                 if words:
                     owned.append((owner, words))
             if token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
-                owner = previous_groups or tuple(t for t, _ in previous.terms)
+                owner = previous_groups or previous.names
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
                 owner = ()
             previous = token
-            previous_groups = tuple(name for names in covering for name in names)
             if covering:
+                previous_groups = tuple(name for names in covering for name in names)
                 continue  # the synonym group found here stands for this word
+            previous_groups = ()
             for term, weight in token.terms:
                 if weight > terms.get(term, 0.0):
                     terms[term] = weight
             if token.compound is not None:
                 compounds[token.compound] = token.parts
             if token.verbal:
-                verbal.update(term for term, _ in token.terms)
+                verbal.update(token.names)
             if token.proper:
-                proper.update(term for term, _ in token.terms)
+                proper.update(token.names)
         groups |= self._sound_synonyms("".join(readings).replace(" ", ""))
         if self._directions:
             groups = self._direction_of(fold(text), groups)
-        for term in [t for t in terms if self._member_groups.get(t, frozenset()) & groups]:
-            del terms[term]  # a word that is itself a synonym spelling is its group
-        for group in groups:
-            terms[group] = 1.0
+        if groups:
+            for term in [t for t in terms if t in member_groups and member_groups[t] & groups]:
+                del terms[term]  # a word that is itself a synonym spelling is its group
+            for group in groups:
+                terms[group] = 1.0
         return Analysis(
             terms=terms,
             ngrams=_ngrams(readings) if ngrams else frozenset(),

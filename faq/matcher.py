@@ -162,6 +162,12 @@ class Matcher:
         self.phrasings = shipped.phrasings if shipped is not None else self._phrasing_model(kb)
         self.thresholds = WORDS_ONLY if self.phrasings is None else WITH_PHRASINGS
         self._recent: OrderedDict[tuple[str, int], Match] = OrderedDict()
+        # The document space of the index (entries, then exemplars), for _scores.
+        exemplars = self.index.exemplars
+        self._documents = self.index.size + exemplars.term_mass.size
+        self._query_part = np.concatenate([np.ones(self.index.size), np.full(exemplars.term_mass.size, 0.5)])
+        self._exemplar_term_half = np.concatenate([np.zeros(self.index.size), exemplars.term_mass * 0.5])
+        self._exemplar_gram_half = np.concatenate([np.zeros(self.index.size), exemplars.ngram_mass * 0.5])
 
     def match(self, query: str, top: int = 3) -> Match:
         """Rank the entries for `query` and return the `top` best with a decision."""
@@ -191,25 +197,27 @@ class Matcher:
         sound_trust = min(1.0, len(grams) / MIN_NGRAMS) * (1.0 if terms else WORDLESS_SOUND_TRUST)
 
         size = index.size
-        everything = size + index.exemplars.term_mass.size
-        held_all, term_mass = _overlap(terms, index.terms, unknown_terms, 0.0, everything)
-        heard_all, gram_mass = _overlap(grams, index.ngrams, {}, index.unknown_ngram_idf, everything)
-        held, held_ex = held_all[:size], held_all[size:]
-        heard, heard_ex = heard_all[:size], heard_all[size:]
-
-        words = held / term_mass if term_mass else held
-        sounds = heard * (sound_trust / gram_mass) if gram_mass else heard
-        entry_score = WORD_SHARE * words + (1.0 - WORD_SHARE) * sounds
-
-        ex = index.exemplars
-        word_dice = 2.0 * held_ex / (term_mass + ex.term_mass) if term_mass else held_ex
-        sound_dice = 2.0 * sound_trust * heard_ex / (gram_mass + ex.ngram_mass) if gram_mass else heard_ex
-        nearest = np.maximum.reduceat(WORD_SHARE * word_dice + (1.0 - WORD_SHARE) * sound_dice, ex.starts)
-        combined = (1.0 - NEAREST_SHARE) * entry_score + NEAREST_SHARE * nearest
+        held, term_mass = _overlap(terms, index.terms, unknown_terms, 0.0, self._documents)
+        heard, gram_mass = _overlap(grams, index.ngrams, {}, index.unknown_ngram_idf, self._documents)
+        # Entries and exemplars lie in one array; one expression scores both. An entry's share
+        # is what it holds over the query's mass; an exemplar's is the Dice coefficient, what it
+        # holds over the mean of the query's mass and its own.
+        mix = held / (self._exemplar_term_half + term_mass * self._query_part) if term_mass else held
+        mix *= WORD_SHARE
+        if gram_mass:
+            sounds = heard / (self._exemplar_gram_half + gram_mass * self._query_part)
+            sounds *= (1.0 - WORD_SHARE) * sound_trust
+            mix += sounds
+        nearest = np.maximum.reduceat(mix[size:], index.exemplars.starts)
+        words_and_sounds = 1.0 if self.phrasings is None else 1.0 - PHRASING_SHARE
+        combined = mix[:size] * ((1.0 - NEAREST_SHARE) * words_and_sounds)
+        combined += nearest * (NEAREST_SHARE * words_and_sounds)
         if self.phrasings is not None:
-            combined = (1.0 - PHRASING_SHARE) * combined + PHRASING_SHARE * self.phrasings.probabilities(analysis)
+            combined += self.phrasings.probabilities(analysis) * PHRASING_SHARE
         # On the whole score: the phrasing model, which has never seen Gmail, must not undo it.
-        return combined * stranger
+        if stranger != 1.0:
+            combined *= stranger
+        return combined
 
     def _phrasing_model(self, kb: KnowledgeBase) -> PhrasingModel | None:
         """A phrasing model learnt from the entries' questions and the base's labelled examples,
@@ -310,14 +318,18 @@ class Matcher:
     def _top(self, scores: np.ndarray, k: int) -> tuple[Candidate, ...]:
         if k <= 0 or scores.size == 0:
             return ()
+        entries = self.kb.entries
         if scores.size <= _FULL_SORT_SIZE:
-            order = np.argsort(-scores, kind="stable")[:k]
+            # A handful of numbers sort faster as Python floats than through numpy's calls.
+            values = scores.tolist()
+            order = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:k]  # stable
+            best = [values[i] for i in order]
         else:
             picked = np.argpartition(-scores, k - 1)[:k]
-            order = picked[np.argsort(-scores[picked], kind="stable")]
-        entries = self.kb.entries
-        values = scores[order].round(4).tolist()
-        return tuple(Candidate(entries[i], value) for i, value in zip(order.tolist(), values, strict=True))
+            chosen = picked[np.argsort(-scores[picked], kind="stable")]
+            order, best = chosen.tolist(), scores[chosen].tolist()
+        # Four places, rounded as numpy's round(4) does (x * 1e4 to even, / 1e4).
+        return tuple(Candidate(entries[i], round(v * 1e4) / 1e4) for i, v in zip(order, best, strict=True))
 
     @staticmethod
     def _decide(ranking: tuple[Candidate, ...], limits: Thresholds, terms: int) -> Decision:

@@ -163,23 +163,27 @@ class PhrasingModel:
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
         ids, weights = self._features(analysis, grow=False)
-        log_odds = np.zeros_like(self._prior)
         if ids:
             seen = np.asarray(weights)
             if self._dense is not None:
-                log_odds += seen @ self._dense[ids]
+                log_odds: FloatArray = seen @ self._dense[ids]
             else:
                 rows = [self._sparse[feature] for feature in ids]
                 lengths = [classes.size for classes, _ in rows]
                 gains = np.concatenate([gain for _, gain in rows]) * np.repeat(seen, lengths)
-                log_odds += np.bincount(np.concatenate([c for c, _ in rows]), gains, minlength=log_odds.size)
-            log_odds += seen.sum() * self._per_feature
-        # The temperature tempers the evidence of the words, not how common each class is.
-        log_odds /= TEMPERATURE
-        log_odds += self._prior
+                counted = np.bincount(np.concatenate([c for c, _ in rows]), gains, minlength=self._prior.size)
+                log_odds = np.asarray(counted, dtype=np.float64)  # a weighted count is float already
+            log_odds += self._per_feature * sum(weights)
+            # The temperature tempers the evidence of the words, not how common each class is.
+            log_odds /= TEMPERATURE
+            log_odds += self._prior
+        else:
+            log_odds = self._prior.copy()
         log_odds -= log_odds.max()
-        odds: FloatArray = np.exp(log_odds)
-        share: FloatArray = odds[: self.n_entries] / odds.sum()
+        np.exp(log_odds, out=log_odds)
+        total = log_odds.sum()
+        share: FloatArray = log_odds[: self.n_entries]
+        share /= total
         return share
 
     def _features(self, analysis: Analysis, grow: bool) -> tuple[list[int], list[float]]:
