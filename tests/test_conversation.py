@@ -182,6 +182,9 @@ async def test_every_menu_title_reaches_its_entry(converse: Converse, kb: Knowle
         ("My withdrawal has been pending for 48 hours", "withdrawal-delayed"),
         ("何時までに出金申請すれば当日着金しますか", "withdrawal-delayed"),
         ("my deposit has been stuck for hours", "deposit-not-reflected"),  # a duration, not opening hours
+        # Something else of the channel's that will not open is a problem, not a question of hours.
+        ("チャットのアイコンがあいてない", "chat-support"),
+        ("チャットの画面が開いてないみたい", "chat-support"),
     ],
 )
 async def test_a_time_in_a_question_about_something_else_is_not_an_hours_question(
