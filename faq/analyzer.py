@@ -209,6 +209,11 @@ class Analyzer:
                     found[form] = found.get(form, frozenset()) | groups
         return found
 
+    def latin_term(self, word: str) -> str:
+        """The term an English word stands for, as `analyze` gives it (its stem)."""
+        stem: str = self._stemmer.stemWord(word.lower())
+        return stem
+
     def groups_of(self, term: str) -> frozenset[str]:
         """The synonym groups a folded term spells."""
         return self._member_groups.get(term, frozenset())

@@ -13,6 +13,7 @@ thresholds decides.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
@@ -72,6 +73,7 @@ WORDS_ONLY = Thresholds(answer=0.34, suggest=0.25, close=0.06, confident=0.5)
 WITH_PHRASINGS = Thresholds(
     answer=0.47, suggest=0.35, close=0.1, confident=0.62, long_terms=6, long_answer=0.3, long_lead=0.1
 )
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 # How many of the best entries a decision looks at (and "did you mean" may offer).
 CANDIDATES = 5
 
@@ -176,7 +178,7 @@ class Matcher:
         if known is not None:
             self._recent.move_to_end(key)
             return known
-        analysis = self.analyzer.analyze(key[0])
+        analysis = self._analyze(key[0])
         stranger = self._stranger_factor(analysis)
         candidates = self._top(self._scores(analysis, stranger), max(top, CANDIDATES))
         decision = self._decide(candidates, self.thresholds, len(analysis.terms))
@@ -186,6 +188,37 @@ class Matcher:
             if len(self._recent) > self._remember:
                 self._recent.popitem(last=False)
         return found
+
+    def _analyze(self, text: str) -> Analysis:
+        """The analysis of `text`, its mistyped English words read as the known words nearest them.
+
+        A typo is corrected in the text itself (opne -> open), so that the phrase it belongs to
+        ("open an account") and its synonym group are found as if it had been spelt right.
+        """
+        analysis = self.analyzer.analyze(text)
+        unknown = {
+            term
+            for term in analysis.terms
+            if term.isascii()
+            and term not in self.index.terms
+            and term not in analysis.proper  # a name is not a misspelling: Gmail is not "email"
+            and term not in self._spelled  # an inflected synonym (reflecting) is _query_terms' business
+        }
+        if not unknown:
+            return analysis
+        corrected = False
+
+        def respell(found: re.Match[str]) -> str:
+            nonlocal corrected
+            word = found.group()
+            if self.analyzer.latin_term(word) not in unknown:
+                return word
+            nearest = self._correct(word.lower())
+            corrected = corrected or nearest is not None
+            return word if nearest is None else nearest
+
+        respelled = _LATIN_WORD.sub(respell, text)
+        return self.analyzer.analyze(respelled) if corrected else analysis
 
     def _scores(self, analysis: Analysis, stranger: float) -> np.ndarray:
         """Score every entry for an analysed query, `stranger` being its _stranger_factor."""
@@ -237,7 +270,7 @@ class Matcher:
             if labels:
                 labelled.append((example.query, labels))
         # Analysed one at a time as the model counts, so no text's analysis outlives its turn.
-        taught = ((self.analyzer.analyze(text), labels) for text, labels in labelled)
+        taught = ((self._analyze(text), labels) for text, labels in labelled)
         return PhrasingModel(len(kb.entries), taught, self.index.terms)
 
     def _stranger_factor(self, analysis: Analysis) -> float:
