@@ -40,6 +40,8 @@ SPELLINGS = [
     ("問い合わせの注意点", "support-tips"),
     ("secuirty tips", "security-tips"),  # a typo of a synonym group's spelling
     ("withdrawl pending", "withdrawal-delayed"),
+    ("2 step verification setup?", "two-factor-auth"),
+    ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
     ("how to opne an account", "account-opening"),  # a typo inside a phrase the synonyms know
     ("how do i open an acount with you", "account-opening"),
     ("三井住友の口座から振り込んだのに反映されない", "deposit-not-reflected"),  # the bank's account, our deposit
