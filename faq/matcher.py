@@ -399,6 +399,7 @@ def _overlap(
     masses: list[np.ndarray] = []
     scale: list[float] = []
     lengths: list[int] = []
+    scaled = False
     for item, weight in weights.items():
         found = postings.get(item)
         if found is None:
@@ -409,9 +410,10 @@ def _overlap(
         masses.append(found.mass)
         scale.append(weight)
         lengths.append(found.docs.size)
+        scaled = scaled or weight != 1.0
     if not docs:
         return np.zeros(size), total
     values = np.concatenate(masses)
-    if any(w != 1.0 for w in scale):
+    if scaled:
         values *= np.repeat(scale, lengths)
     return np.bincount(np.concatenate(docs), weights=values, minlength=size), total
