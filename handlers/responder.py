@@ -17,6 +17,11 @@ MAX_QUICK_REPLIES = 13
 MENU_SIZE = 8
 # Longer than this, a message with a question mark is a question even if it greets or thanks.
 SMALL_TALK_CHARS = 20
+# Answers that do not depend on the moment (all but hours and handoff) are kept for the short
+# texts that quick replies and menu buttons send again and again; an Answer is immutable.
+REMEMBERED_ANSWERS = 4096
+REMEMBERED_CHARS = 200
+TIMELY = frozenset({Intent.HOURS, Intent.HANDOFF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +54,21 @@ class Responder:
         self.rules = rules
         # A tapped suggestion sends an entry's title back: it must reach that entry, always.
         self._titles = {fold(entry.title_in(lang)): entry for entry in matcher.kb.entries for lang in ("en", "ja")}
+        self._remembered: dict[tuple[str, int], Answer] = {}
 
     def answer(self, query: str, at: datetime, top: int = 3) -> Answer:
         """Answer `query` as of `at`, ranking the `top` best entries whatever the intent."""
+        key = (query, top)
+        found = self._remembered.get(key)
+        if found is None:
+            found = self._answer(query, at, top)
+            if found.intent not in TIMELY and len(query) <= REMEMBERED_CHARS:
+                if len(self._remembered) >= REMEMBERED_ANSWERS:
+                    self._remembered.clear()
+                self._remembered[key] = found
+        return found
+
+    def _answer(self, query: str, at: datetime, top: int) -> Answer:
         lang = language.detect(query)
         match = self.matcher.match(query, top=top)
         if not query.strip() or not any(ch.isalnum() for ch in query):

@@ -4,8 +4,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.intents import REMEMBERED_CHARS, REMEMBERED_TEXTS, Intent, IntentRules
-from handlers.responder import Responder
-from tests.conftest import TUE_1030
+from handlers.responder import REMEMBERED_ANSWERS, Responder
+from tests.conftest import SAT_1100, TUE_1030
 
 ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 JAPANESE_ISH = st.text(
@@ -39,3 +39,18 @@ def test_intent_detection_remembers_short_texts_within_a_bound() -> None:
     long_text = "オペレーターにつないで" + "あ" * REMEMBERED_CHARS
     assert rules.detect(long_text) == (Intent.HANDOFF,)
     assert long_text not in rules._detected
+
+
+def test_answers_that_do_not_depend_on_the_moment_are_remembered_and_hours_never(responder: Responder) -> None:
+    faq = responder.answer("パスワードを忘れた", TUE_1030)
+    assert responder.answer("パスワードを忘れた", SAT_1100) is faq  # a button tapped again
+    assert responder.answer("パスワードを忘れた", TUE_1030, top=5) is not faq  # another ranking asked for
+    open_now = responder.answer("今電話つながる?", TUE_1030)
+    closed = responder.answer("今電話つながる?", SAT_1100)
+    assert open_now.intent is closed.intent is Intent.HOURS
+    assert open_now.reply.text != closed.reply.text  # live, every time
+    person = [responder.answer("オペレーターにつないで", at).reply.text for at in (TUE_1030, SAT_1100)]
+    assert person[0] != person[1]
+    for n in range(REMEMBERED_ANSWERS + 10):
+        responder.answer(f"入金{n}", TUE_1030)
+    assert len(responder._remembered) <= REMEMBERED_ANSWERS
