@@ -68,6 +68,9 @@ class _Token:
     possessive: bool = False  # the particle の
     latin: bool = False
     brand: bool = False  # a Latin name the dictionary spells in mixed case (Netflix, iPhone)
+    # A word the dictionary lacks, written like a name: a capital inside it (PayPal, OKX), or
+    # capitalised (Binance), which says "name" only where a sentence does not start.
+    shaped: str = ""  # "inner" or "capital"
     names: tuple[str, ...] = field(init=False)  # the terms without their weights
 
     def __post_init__(self) -> None:
@@ -145,8 +148,11 @@ class Analyzer:
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
                 if named and token.terms:
                     owned.append((named, (*token.names, *(n for names in covering or () for n in names))))
-                brand = token.brand and bool(token.terms) and not covering  # Google Authenticator is ours
+                shaped = token.shaped == "inner" or (token.shaped == "capital" and _mid_sentence(text, begin))
+                brand = (token.brand or shaped) and bool(token.terms) and not covering  # Google Authenticator is ours
                 named = token.names if brand else ()
+                if brand and shaped:
+                    proper.update(token.names)
             elif token.reading.strip():
                 named = ()
             if owner and token.noun:
@@ -245,7 +251,20 @@ class Analyzer:
             brand = (
                 pos[1:3] == ("固有名詞", "一般") and canonical != canonical.lower() and canonical != canonical.upper()
             )
-            return _Token(" ".join(words), terms, noun=True, proper=pos[1] == "固有名詞", latin=True, brand=brand)
+            shaped = ""
+            if morpheme.is_oov() and surface.isalpha() and len(surface) > 1:
+                shaped = (
+                    "inner" if any(ch.isupper() for ch in surface[1:]) else "capital" if surface[0].isupper() else ""
+                )
+            return _Token(
+                " ".join(words),
+                terms,
+                noun=True,
+                proper=pos[1] == "固有名詞",
+                latin=True,
+                brand=brand,
+                shaped=shaped,
+            )
         if pos[0] in _SEPARATOR_POS:
             return _Token("", ())
         whole = fold_clean(morpheme.normalized_form())
@@ -350,6 +369,12 @@ def _whole_word(text: str, start: int, end: int) -> bool:
         return False
     last = text[end - 1]
     return not (last.isascii() and last.isalnum() and end < len(text) and _is_latin_char(text[end]))
+
+
+def _mid_sentence(text: str, begin: int) -> bool:
+    """Whether a word starting at `begin` follows other words of its sentence."""
+    before = text[:begin].rstrip()
+    return bool(before) and before[-1] not in ".!?。！？\n"
 
 
 def _is_latin_char(ch: str) -> bool:

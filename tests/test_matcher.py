@@ -42,6 +42,9 @@ SPELLINGS = [
     ("withdrawl pending", "withdrawal-delayed"),
     ("2 step verification setup?", "two-factor-auth"),
     ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
+    ("I sent BTC from Kraken but it is not showing", "deposit-not-reflected"),  # Kraken owns nothing here
+    ("My Withdrawal Is Stuck", "withdrawal-delayed"),  # capitals typed, not a name
+    ("Withdrawl delayed", "withdrawal-delayed"),  # a capital starting the sentence: still a typo
     ("how to opne an account", "account-opening"),  # a typo inside a phrase the synonyms know
     ("how do i open an acount with you", "account-opening"),
     ("三井住友の口座から振り込んだのに反映されない", "deposit-not-reflected"),  # the bank's account, our deposit
@@ -87,6 +90,9 @@ OFF_TOPIC = [
     "gmailのパスワード忘れた",  # a name, not a misspelt "email"
     "TikTok password reset",  # an English name before the words it owns
     "facebook 2fa code not coming",
+    # Names the dictionary lacks, known by how they are written: a capital inside, or mid-sentence.
+    "how do I reset my Coinbase password",
+    "PayPal withdrawal to my bank is taking forever",
 ]
 
 
