@@ -10,7 +10,7 @@ from faq.model import Entry
 from faq.normalize import fold
 from handlers import language, texts
 from handlers.hours import SupportHours
-from handlers.intents import DECISIVE, Intent, IntentRules
+from handlers.intents import DECISIVE, REMEMBERED_CHARS, Intent, IntentRules
 from handlers.messages import QuickReply, Reply
 
 MAX_QUICK_REPLIES = 13
@@ -18,9 +18,9 @@ MENU_SIZE = 8
 # Longer than this, a message with a question mark is a question even if it greets or thanks.
 SMALL_TALK_CHARS = 20
 # Answers that do not depend on the moment (all but hours and handoff) are kept for the short
-# texts that quick replies and menu buttons send again and again; an Answer is immutable.
+# texts (REMEMBERED_CHARS, as for intents) that quick replies and menu buttons send again and
+# again; an Answer is immutable.
 REMEMBERED_ANSWERS = 4096
-REMEMBERED_CHARS = 200
 TIMELY = frozenset({Intent.HOURS, Intent.HANDOFF})
 
 
