@@ -26,6 +26,8 @@ _POS_WEIGHT = {"名詞": 1.0, "形状詞": 0.7, "動詞": 0.6, "形容詞": 0.6}
 _SEPARATOR_POS = frozenset({"補助記号", "空白", "記号"})
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _SYNONYM_PREFIX = "≡"
+# A name of another company's service stands as one term with this prefix (≠コインチェック).
+OTHER_PREFIX = "≠"
 # Readings shorter than this are too ambiguous to stand for a synonym (ニ, カイ, ...).
 _MIN_READING_SYNONYM = 3
 # Sudachi refuses inputs over ~49 KB, so long answers are read in chunks.
@@ -96,6 +98,7 @@ class Analyzer:
         extra_stopwords: Iterable[str] = (),
         directions: Iterable[tuple[str, Iterable[str]]] = (),
         readings: Mapping[str, str] | None = None,
+        others: Iterable[str] = (),
     ) -> None:
         # readings: how each synonym spelling is read, saved from an earlier run (faq.compiled),
         # so that start-up need not look them up in the dictionary.
@@ -104,18 +107,26 @@ class Analyzer:
         extra = [clean(word) for word in extra_stopwords if clean(word)]
         self._stop = frozenset(fold(word) for word in stopwords.JAPANESE) | {fold(word) for word in extra}
         self._stop_en = stopwords.ENGLISH | {word.lower() for word in extra if word.isascii()}
-        # Domain stop phrases may span several dictionary words (ビットコイン is ビット + コイン).
+        # Domain stop phrases may span several dictionary words (ビットコイン is ビット + コイン); the
+        # first alternative keeps the names of other services whole (コイン in コインチェック).
+        others = [name for name in others if fold(name)]
         phrases = sorted({w for w in extra if not w.isascii() or " " in w}, key=len, reverse=True)
-        self._stop_phrases = re.compile("|".join(map(re.escape, phrases)), re.IGNORECASE) if phrases else None
+        kept = sorted({clean(name) for name in others}, key=len, reverse=True)
+        kept_first = f"({'|'.join(map(re.escape, kept))})|" if kept else ""
+        self._stop_phrases = (
+            re.compile(kept_first + "|".join(map(re.escape, phrases)), re.IGNORECASE) if phrases else None
+        )
         self._tokens: dict[tuple[str, int], _Token] = {}
-        groups = [list(group) for group in synonyms]
+        # Each synonym group under its name, and each other company's name as a group of its own.
+        groups = [(_group_name(list(group)), list(group)) for group in synonyms]
+        groups += [(OTHER_PREFIX + fold(name), [name]) for name in others]
         self._member_groups: dict[str, frozenset[str]] = {}
-        for group in groups:
-            for member in group:
+        for name, members in groups:
+            for member in members:
                 key = fold(member)
-                self._member_groups[key] = self._member_groups.get(key, frozenset()) | {_group_name(group)}
+                self._member_groups[key] = self._member_groups.get(key, frozenset()) | {name}
         self._by_surface = self._surface_automaton(groups)
-        self.readings = {member: self._reading(member, readings) for group in groups for member in group}
+        self.readings = {member: self._reading(member, readings) for _, members in groups for member in members}
         self._by_sound = self._sound_automaton(groups)
         # Which way a transfer went, by the groups of the member each set of patterns names.
         self._directions = [
@@ -127,7 +138,7 @@ class Analyzer:
         """Analyse one text (a question, keyword, answer or query); n-grams only when asked."""
         text = clean(text)
         if self._stop_phrases is not None:
-            text = self._stop_phrases.sub(" ", text)
+            text = self._stop_phrases.sub(_drop_stop_phrase, text)
         groups, spans = self._surface_synonyms(text)
         terms: dict[str, float] = {}
         compounds: dict[str, tuple[str, ...]] = {}
@@ -148,9 +159,10 @@ class Analyzer:
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
                 if named and token.terms:
                     owned.append((named, (*token.names, *(n for names in covering or () for n in names))))
+                theirs = tuple(n for names in covering or () for n in names if n.startswith(OTHER_PREFIX))
                 shaped = token.shaped == "inner" or (token.shaped == "capital" and _mid_sentence(text, begin))
                 brand = (token.brand or shaped) and bool(token.terms) and not covering  # Google Authenticator is ours
-                named = token.names if brand else ()
+                named = theirs or (token.names if brand else ())
                 if brand and shaped:
                     proper.update(token.names)
             elif token.reading.strip():
@@ -186,6 +198,8 @@ class Analyzer:
                 del terms[term]  # a word that is itself a synonym spelling is its group
             for group in groups:
                 terms[group] = 1.0
+                if group.startswith(OTHER_PREFIX):
+                    proper.add(group)
         return Analysis(
             terms=terms,
             ngrams=_ngrams(readings) if ngrams else frozenset(),
@@ -298,19 +312,19 @@ class Analyzer:
         if term and term not in self._stop and weight > terms.get(term, 0.0):
             terms[term] = weight
 
-    def _surface_automaton(self, groups: list[list[str]]) -> ahocorasick.Automaton | None:
+    def _surface_automaton(self, groups: list[tuple[str, list[str]]]) -> ahocorasick.Automaton | None:
         """Spellings as written (kana folded): their matches also say which words they cover."""
-        return _automaton([(kana_fold(clean(member)), _group_name(group)) for group in groups for member in group])
+        return _automaton([(kana_fold(clean(member)), name) for name, members in groups for member in members])
 
-    def _sound_automaton(self, groups: list[list[str]]) -> ahocorasick.Automaton | None:
+    def _sound_automaton(self, groups: list[tuple[str, list[str]]]) -> ahocorasick.Automaton | None:
         """Spellings folded and read aloud, for kana-only and mistyped text."""
         spellings: list[tuple[str, str]] = []
-        for group in groups:
-            for member in group:
+        for name, members in groups:
+            for member in members:
                 for spelling in (fold(member), self.readings[member]):
                     # Inside a reading, two kana match by chance (マナ in イマナンドキ).
                     if spelling.isascii() or len(spelling) >= _MIN_READING_SYNONYM:
-                        spellings.append((spelling, _group_name(group)))
+                        spellings.append((spelling, name))
         return _automaton(spellings)
 
     def _reading(self, member: str, known: Mapping[str, str] | None) -> str:
@@ -344,7 +358,13 @@ class Analyzer:
         return found
 
 
+def _drop_stop_phrase(found: re.Match[str]) -> str:
+    """A stop phrase becomes a space; a name kept whole (the first group) stays."""
+    return found.group() if found.lastindex == 1 else " "
+
+
 def _group_name(group: list[str]) -> str:
+    """The term a synonym group stands as: its first member, folded, after the prefix."""
     return _SYNONYM_PREFIX + fold(group[0])
 
 

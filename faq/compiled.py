@@ -59,7 +59,7 @@ def fingerprint(kb: KnowledgeBase) -> str:
         digest.update(f"{package} {_version(package)}\n".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.name.encode() + b"\n" + module.read_bytes())
-    content = (kb.entries, kb.synonyms, sorted(kb.stopwords), kb.examples, kb.directions)
+    content = (kb.entries, kb.synonyms, sorted(kb.stopwords), kb.examples, kb.directions, kb.others)
     digest.update(repr(content).encode())
     return digest.hexdigest()
 

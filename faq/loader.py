@@ -15,7 +15,7 @@ from faq.model import INTENT_LABELS, LANGS, Entry, KnowledgeBase, KnowledgeError
 from faq.normalize import clean, fold
 
 BUILTIN_NAME = "knowledge.yaml"
-TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version", "examples", "directions")
+TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version", "examples", "directions", "others")
 ENTRY_KEYS = ("id", "questions", "answer", "keywords", "title", "category", "related", "staff_note")
 
 
@@ -90,6 +90,7 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
     synonyms = _synonyms(data.get("synonyms"), problems)
     directions = _directions(data.get("directions"), synonyms, problems)
     stopwords = _string_list(data.get("stopwords", []), "stopwords", problems)
+    others = _string_list(data.get("others", []), "others", problems)
     version = data.get("version", "unversioned")
     if not isinstance(version, (str, int, float)) or isinstance(version, bool):
         problems.append("version must be a string")
@@ -101,6 +102,7 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
         source=source,
         examples=_examples(data.get("examples"), folder, set(seen), problems),
         directions=directions,
+        others=tuple(others),
     )
 
 

@@ -69,6 +69,8 @@ class KnowledgeBase:
     examples: tuple[Labelled, ...] = ()
     # Per synonym member (入金), patterns saying a message goes that way (外部ウォレットから送った).
     directions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Names of other companies' services (コインチェック, Binance): what they own is not ours.
+    others: tuple[str, ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

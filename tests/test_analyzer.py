@@ -40,3 +40,14 @@ def test_common_words_the_dictionary_calls_names_own_nothing() -> None:
 def test_a_brand_inside_a_synonym_spelling_is_part_of_it() -> None:
     analyzer = Analyzer([["二段階認証", "google authenticator"]])
     assert analyzer.analyze("google authenticator code wrong").owned == ()
+
+
+def test_a_name_of_another_service_stands_whole_and_owns_what_follows() -> None:
+    analyzer = Analyzer(
+        [["入金", "deposit"]], extra_stopwords=["コイン", "ビットコイン"], others=["コインチェック", "Kraken"]
+    )
+    analysis = analyzer.analyze("コインチェックの入金が反映されない")  # コイン is a stop phrase, not inside the name
+    assert "≠コインチェック" in analysis.proper and "≠コインチェック" in analysis.terms
+    assert analysis.owned[0][0] == ("≠コインチェック",)
+    assert analyzer.analyze("my kraken deposit is late").owned[0][0] == ("≠kraken",)  # lower case too
+    assert analyzer.analyze("ビットコインの入金").owned == ()  # the stop phrase still goes

@@ -142,6 +142,7 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
         ("entris: []\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "unknown top-level field entris"),
         ("version: [1]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "version must be a string"),
         ("entries: [{id: x, questions: {ja: ['!!!']}, answer: {ja: a}}]", "has no letters or digits"),
+        ("others: コインチェック\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "others: must be a list"),
     ],
 )
 def test_mistakes_a_writer_makes_are_named(text: str, problem: str) -> None:
@@ -218,6 +219,10 @@ synonyms:
   - [入金, 振込]
   - [出金, 送金]
 """
+
+
+def test_other_services_load_as_names() -> None:
+    assert parse(MINIMAL_ENTRIES + "others: [コインチェック, Kraken, '  ']\n").others == ("コインチェック", "Kraken")
 
 
 def test_directions_load_with_their_patterns() -> None:

@@ -43,6 +43,7 @@ SPELLINGS = [
     ("2 step verification setup?", "two-factor-auth"),
     ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
     ("I sent BTC from Kraken but it is not showing", "deposit-not-reflected"),  # Kraken owns nothing here
+    ("コインチェックから送金したのに反映されない", "deposit-not-reflected"),  # from another exchange to us
     ("My Withdrawal Is Stuck", "withdrawal-delayed"),  # capitals typed, not a name
     ("Withdrawl delayed", "withdrawal-delayed"),  # a capital starting the sentence: still a typo
     ("how to opne an account", "account-opening"),  # a typo inside a phrase the synonyms know
@@ -93,6 +94,9 @@ OFF_TOPIC = [
     # Names the dictionary lacks, known by how they are written: a capital inside, or mid-sentence.
     "how do I reset my Coinbase password",
     "PayPal withdrawal to my bank is taking forever",
+    # Other services the knowledge file names (others:), whatever the dictionary makes of them.
+    "コインチェックの入金が反映されない",
+    "my kraken withdrawal is delayed, why",
 ]
 
 
