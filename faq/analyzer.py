@@ -111,11 +111,11 @@ class Analyzer:
         # first alternative keeps the names of other services whole (コイン in コインチェック).
         others = [name for name in others if fold(name)]
         phrases = sorted({w for w in extra if not w.isascii() or " " in w}, key=len, reverse=True)
-        kept = sorted({clean(name) for name in others}, key=len, reverse=True)
+        stop = re.compile("|".join(map(re.escape, phrases)), re.IGNORECASE) if phrases else None
+        # Only the names a stop phrase would cut: every alternative costs time on every message.
+        kept = sorted({clean(name) for name in others if stop and stop.search(clean(name))}, key=len, reverse=True)
         kept_first = f"({'|'.join(map(re.escape, kept))})|" if kept else ""
-        self._stop_phrases = (
-            re.compile(kept_first + "|".join(map(re.escape, phrases)), re.IGNORECASE) if phrases else None
-        )
+        self._stop_phrases = re.compile(kept_first + "|".join(map(re.escape, phrases)), re.IGNORECASE) if kept else stop
         self._tokens: dict[tuple[str, int], _Token] = {}
         # Each synonym group under its name, and each other company's name as a group of its own.
         groups = [(_group_name(list(group)), list(group)) for group in synonyms]
