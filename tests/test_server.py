@@ -55,28 +55,3 @@ def test_json_log_lines() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "line event e1 answered by reply"
     assert entry["level"] == "info" and entry["logger"] == "supportbot.line" and entry["ts"].endswith("+00:00")
-
-
-def test_log_records_are_written_by_a_listener_thread_and_drained_on_stop(capsys: pytest.CaptureFixture[str]) -> None:
-    import atexit
-    import threading
-
-    from bots import logs
-
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, logging._srcfile)
-    writers: list[str] = []
-    try:
-        listener = logs.configure(json_lines=True)
-        atexit.unregister(listener.stop)
-        [stream] = listener.handlers
-        emit = stream.emit
-        stream.emit = lambda record: (writers.append(threading.current_thread().name), emit(record))[1]  # type: ignore[method-assign]
-        for n in range(50):
-            logging.getLogger("supportbot.line").info("line event %s answered by reply", f"e{n}")
-        listener.stop()  # what exit does: every queued record is written first
-    finally:
-        root.handlers[:], root.level, logging._srcfile = saved
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-    assert [entry["message"] for entry in lines] == [f"line event e{n} answered by reply" for n in range(50)]
-    assert writers and threading.main_thread().name not in writers
