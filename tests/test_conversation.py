@@ -129,6 +129,7 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("チャットっていつから?", "hours"),  # the channel first, then when
         ("でんわ いつまで", "hours"),
         ("今から電話して出てくれる?", "hours"),  # will someone answer if I call now
+        ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),
