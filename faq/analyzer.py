@@ -25,6 +25,7 @@ from faq.normalize import clean, fold, fold_clean, is_latin_word, kana_fold
 _POS_WEIGHT = {"名詞": 1.0, "形状詞": 0.7, "動詞": 0.6, "形容詞": 0.6}
 _SEPARATOR_POS = frozenset({"補助記号", "空白", "記号"})
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _SYNONYM_PREFIX = "≡"
 # A name of another company's service stands as one term with this prefix (≠コインチェック).
 OTHER_PREFIX = "≠"
@@ -54,6 +55,9 @@ class Analysis:
     # "XのY": the terms of each noun Y that a noun X owns, with X's terms (Gmailのパスワード);
     # in English, a brand and the word right after it (Netflix password).
     owned: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # The proper terms that are names only by how they are written (PayPal, a capital mid-sentence),
+    # which a typo may also explain.
+    shaped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class _Token:
     # A word the dictionary lacks, written like a name: a capital inside it (PayPal, OKX), or
     # capitalised (Binance), which says "name" only where a sentence does not start.
     shaped: str = ""  # "inner" or "capital"
+    boundary: bool = False  # punctuation, which ends a name's reach (whitespace does not)
     names: tuple[str, ...] = field(init=False)  # the terms without their weights
 
     def __post_init__(self) -> None:
@@ -117,9 +122,7 @@ class Analyzer:
         kept_first = f"({'|'.join(map(re.escape, kept))})|" if kept else ""
         self._stop_phrases = re.compile(kept_first + "|".join(map(re.escape, phrases)), re.IGNORECASE) if kept else stop
         self._tokens: dict[tuple[str, int], _Token] = {}
-        # Each synonym group under its name, and each other company's name as a group of its own.
         groups = [(_group_name(list(group)), list(group)) for group in synonyms]
-        groups += [(OTHER_PREFIX + fold(name), [name]) for name in others]
         self._member_groups: dict[str, frozenset[str]] = {}
         for name, members in groups:
             for member in members:
@@ -128,6 +131,9 @@ class Analyzer:
         self._by_surface = self._surface_automaton(groups)
         self.readings = {member: self._reading(member, readings) for _, members in groups for member in members}
         self._by_sound = self._sound_automaton(groups)
+        # Other companies' names, matched as written with only the case folded (どこも is not ドコモ)
+        # and never by sound; each stands as one term of its own (≠コインチェック).
+        self._by_other = _automaton([(clean(name).lower(), OTHER_PREFIX + fold(name)) for name in others])
         # Which way a transfer went, by the groups of the member each set of patterns names.
         self._directions = [
             (self._member_groups.get(fold(word), frozenset()), [re.compile(fold(p)) for p in patterns])
@@ -140,11 +146,20 @@ class Analyzer:
         if self._stop_phrases is not None:
             text = self._stop_phrases.sub(_drop_stop_phrase, text)
         groups, spans = self._surface_synonyms(text)
+        others = self._other_names(text)
+        if others:
+            # A synonym inside another company's name (トレード in ビットトレード) is part of the name.
+            spans = [span for span in spans if not any(b <= span[0] and span[1] <= e for b, e, _ in others)]
+            spans += others
+            groups = {name for _, _, names in spans for name in names}
         terms: dict[str, float] = {}
         compounds: dict[str, tuple[str, ...]] = {}
         verbal: set[str] = set()
         proper: set[str] = set()
         readings: list[str] = []
+        heard: list[str] = []  # the readings, without other companies' names, for synonyms by sound
+        shaped_names: set[str] = set()
+        title_case: bool | None = None
         owned: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
         previous: _Token | None = None
@@ -154,18 +169,25 @@ class Analyzer:
         for begin, end, token in self._tokens_of(text):
             readings.append(token.reading)
             covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else None
+            theirs = tuple(n for names in covering for n in names if n.startswith(OTHER_PREFIX)) if covering else ()
+            if not theirs:
+                heard.append(token.reading)
             if token.latin:
                 # Only the next word: English has no particle to say how far a name's reach goes
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
                 if named and token.terms:
                     owned.append((named, (*token.names, *(n for names in covering or () for n in names))))
-                theirs = tuple(n for names in covering or () for n in names if n.startswith(OTHER_PREFIX))
-                shaped = token.shaped == "inner" or (token.shaped == "capital" and _mid_sentence(text, begin))
+                shaped = token.shaped == "inner"
+                if token.shaped == "capital" and _mid_sentence(text, begin):
+                    if title_case is None:  # In Every Word Capitalised, a capital says nothing
+                        title_case = _title_case(text)
+                    shaped = not title_case
                 brand = (token.brand or shaped) and bool(token.terms) and not covering  # Google Authenticator is ours
                 named = theirs or (token.names if brand else ())
                 if brand and shaped:
                     proper.update(token.names)
-            elif token.reading.strip():
+                    shaped_names.update(token.names)
+            elif token.reading.strip() or token.boundary:
                 named = ()
             if owner and token.noun:
                 words = (*token.names, *(name for names in covering or () for name in names))
@@ -190,7 +212,7 @@ class Analyzer:
                 verbal.update(token.names)
             if token.proper:
                 proper.update(token.names)
-        groups |= self._sound_synonyms("".join(readings).replace(" ", ""))
+        groups |= self._sound_synonyms("".join(heard).replace(" ", ""))
         if self._directions:
             groups = self._direction_of(fold(text), groups)
         if groups:
@@ -207,6 +229,7 @@ class Analyzer:
             verbal=frozenset(verbal),
             proper=frozenset(proper),
             owned=tuple(owned),
+            shaped=frozenset(shaped_names),
         )
 
     def _direction_of(self, folded: str, groups: set[str]) -> set[str]:
@@ -266,10 +289,10 @@ class Analyzer:
                 pos[1:3] == ("固有名詞", "一般") and canonical != canonical.lower() and canonical != canonical.upper()
             )
             shaped = ""
-            if morpheme.is_oov() and surface.isalpha() and len(surface) > 1:
-                shaped = (
-                    "inner" if any(ch.isupper() for ch in surface[1:]) else "capital" if surface[0].isupper() else ""
-                )
+            if morpheme.is_oov() and surface.isalpha() and len(surface) > 1 and not surface.isupper():
+                # All capitals is a ticker (USDT) or caps lock, not a name's shape.
+                shaped = "capital" if surface[0].isupper() and surface[1:].islower() else ""
+                shaped = "inner" if any(ch.isupper() for ch in surface[1:]) else shaped
             return _Token(
                 " ".join(words),
                 terms,
@@ -280,7 +303,7 @@ class Analyzer:
                 shaped=shaped,
             )
         if pos[0] in _SEPARATOR_POS:
-            return _Token("", ())
+            return _Token("", (), boundary=pos[0] != "空白")
         whole = fold_clean(morpheme.normalized_form())
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])
@@ -348,6 +371,20 @@ class Analyzer:
                 spans.append((start, end + 1, frozenset(names)))
         return found, spans
 
+    def _other_names(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
+        """Where other companies' names stand in `text`, whole words only (モンスト is not in デモンストレーション)."""
+        if self._by_other is None:
+            return []
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a rare lower-casing that changes length: no spans then
+            return []
+        spans = []
+        for end, (spelling, names) in self._by_other.iter(lowered):
+            start = end + 1 - len(spelling)
+            if _whole_word(lowered, start, end + 1) and _whole_katakana(lowered, start, end + 1):
+                spans.append((start, end + 1, names))
+        return spans
+
     def _sound_synonyms(self, reading: str) -> set[str]:
         found: set[str] = set()
         if self._by_sound is None:
@@ -391,10 +428,27 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not (last.isascii() and last.isalnum() and end < len(text) and _is_latin_char(text[end]))
 
 
+def _is_katakana(ch: str) -> bool:
+    return "ァ" <= ch <= "ヺ" or ch == "ー"
+
+
+def _whole_katakana(text: str, start: int, end: int) -> bool:
+    """A katakana name must not be part of a longer katakana word."""
+    if _is_katakana(text[start]) and start > 0 and _is_katakana(text[start - 1]):
+        return False
+    return not (_is_katakana(text[end - 1]) and end < len(text) and _is_katakana(text[end]))
+
+
+def _title_case(text: str) -> bool:
+    """Whether every English word of the text starts with a capital (My Account Is Locked)."""
+    words = _ENGLISH_WORD.findall(text)
+    return len(words) > 1 and all(word[0].isupper() for word in words)
+
+
 def _mid_sentence(text: str, begin: int) -> bool:
     """Whether a word starting at `begin` follows other words of its sentence."""
     before = text[:begin].rstrip()
-    return bool(before) and before[-1] not in ".!?。！？\n"
+    return bool(before) and before[-1] not in ".!?。！？"  # clean() has made line breaks spaces
 
 
 def _is_latin_char(ch: str) -> bool:

@@ -18,7 +18,10 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import sys
+import tempfile
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -55,8 +58,11 @@ def path_for(kb: KnowledgeBase) -> Path | None:
 def fingerprint(kb: KnowledgeBase) -> str:
     """A digest of everything the compiled file depends on."""
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
-    for package in ("sudachipy", "sudachidict-core"):
+    # What turns text into terms besides our code: the dictionary, the stemmer (snowballstemmer
+    # uses PyStemmer when it is there), numpy's arithmetic and Python's Unicode tables (NFKC).
+    for package in ("sudachipy", "sudachidict-core", "snowballstemmer", "pystemmer", "numpy"):
         digest.update(f"{package} {_version(package)}\n".encode())
+    digest.update(f"python {sys.version_info[:2]} unicode {unicodedata.unidata_version}\n".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.name.encode() + b"\n" + module.read_bytes())
     content = (kb.entries, kb.synonyms, sorted(kb.stopwords), kb.examples, kb.directions, kb.others)
@@ -114,7 +120,16 @@ def write(kb: KnowledgeBase, readings: Mapping[str, str], index: Index, model: P
         "index": index_module.state(index),
         "model": None if model is None else model.state(),
     }
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    # Written aside and moved into place, so a server starting meanwhile never reads half a file.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
     return path
 
 

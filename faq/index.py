@@ -201,6 +201,9 @@ def from_state(data: dict[str, Any], ids: tuple[str, ...]) -> Index:
         n_exemplars = term_mass.size
         if not (term_mass.shape == ngram_mass.shape and starts.shape == (len(ids),) and term_mass.ndim == 1):
             raise ValueError("exemplar columns do not match")
+        # Each entry's exemplars start after the last one's, all within the exemplars.
+        if starts.size and not (starts[0] == 0 and (np.diff(starts) > 0).all() and starts[-1] < term_mass.size):
+            raise ValueError("exemplar starts are out of order or out of range")
         size = len(ids) + n_exemplars
 
         def postings(table: dict[str, list[Any]]) -> dict[str, Postings]:

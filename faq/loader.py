@@ -91,6 +91,10 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
     directions = _directions(data.get("directions"), synonyms, problems)
     stopwords = _string_list(data.get("stopwords", []), "stopwords", problems)
     others = _string_list(data.get("others", []), "others", problems)
+    ours = {fold(member) for group in synonyms for member in group}
+    for name in others:
+        if fold(name) in ours:
+            problems.append(f"others: {name!r} is also a synonym of ours")
     version = data.get("version", "unversioned")
     if not isinstance(version, (str, int, float)) or isinstance(version, bool):
         problems.append("version must be a string")

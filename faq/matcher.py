@@ -201,7 +201,8 @@ class Matcher:
             for term in analysis.terms
             if term.isascii()
             and term not in self.index.terms
-            and term not in analysis.proper  # a name is not a misspelling: Gmail is not "email"
+            # A name is not a misspelling (Gmail is not "email"), unless only its capital made it one.
+            and (term not in analysis.proper or term in analysis.shaped)
             and term not in self._spelled  # an inflected synonym (reflecting) is _query_terms' business
         }
         if not unknown:

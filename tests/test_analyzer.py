@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from faq.analyzer import Analyzer
+from faq.normalize import fold
 
 
 def test_names_are_marked_as_proper_nouns() -> None:
@@ -51,3 +52,24 @@ def test_a_name_of_another_service_stands_whole_and_owns_what_follows() -> None:
     assert analysis.owned[0][0] == ("≠コインチェック",)
     assert analyzer.analyze("my kraken deposit is late").owned[0][0] == ("≠kraken",)  # lower case too
     assert analyzer.analyze("ビットコインの入金").owned == ()  # the stop phrase still goes
+
+
+def test_a_name_of_another_service_is_matched_as_written_and_whole() -> None:
+    analyzer = Analyzer(
+        [["入金", "deposit"], ["取引", "トレード"]], others=["ドコモ", "モンスト", "ビットトレード", "Kraken"]
+    )
+    assert "≠ドコモ" not in analyzer.analyze("入金したのにどこも反映されてない").terms  # どこも: anywhere
+    assert not any(t.startswith("≠") for t in analyzer.analyze("デモンストレーションを見た").terms)
+    inside = analyzer.analyze("ビットトレードの画面").terms  # トレード is the name's, not our trading
+    assert "≠" + fold("ビットトレード") in inside and "≡取引" not in inside
+    # A comma ends the name's reach: the deposit is ours, sent in from Kraken.
+    assert analyzer.analyze("I sent BTC from Kraken, deposit still not reflected").owned == ()
+
+
+def test_only_a_name_shaped_word_the_dictionary_lacks_is_a_brand() -> None:
+    analyzer = Analyzer()
+    assert analyzer.analyze("my Bitvavo withdrawal").owned == ((("bitvavo",), ("withdraw",)),)
+    assert analyzer.analyze("my DOGE withdrawal").owned == ()  # all capitals: a ticker or caps lock
+    assert analyzer.analyze("My Bitvavo Withdrawal Is Late").owned == ()  # Every Word Capitalised
+    shaped = analyzer.analyze("thanks Withdrawl pending")
+    assert "withdrawl" in shaped.shaped  # a name only by its capital, so a typo may explain it

@@ -100,6 +100,7 @@ def test_a_stale_or_broken_file_is_ignored_and_the_work_done(copy: Path, caplog:
     good = json.loads(path.read_text("utf-8"))
     current = {**good, "fingerprint": compiled.fingerprint(changed)}
     out_of_range = {key: [[10_000], [1.0], 1.0] for key in good["index"]["terms"]}
+    starts = good["index"]["exemplars"][2][::-1]  # out of order: every query would fail, not the load
     broken = [
         "{not json",
         json.dumps([1, 2]),
@@ -109,6 +110,7 @@ def test_a_stale_or_broken_file_is_ignored_and_the_work_done(copy: Path, caplog:
         json.dumps({**current, "index": {**good["index"], "terms": out_of_range}}),
         json.dumps({**current, "index": {**good["index"], "ids": ["other"]}}),
         json.dumps({**current, "index": {**good["index"], "exemplars": [[1.0], [], [0]]}}),
+        json.dumps({**current, "index": {**good["index"], "exemplars": [*good["index"]["exemplars"][:2], starts]}}),
     ]
     for content in broken:
         path.write_text(content, "utf-8")

@@ -143,6 +143,10 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
         ("version: [1]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "version must be a string"),
         ("entries: [{id: x, questions: {ja: ['!!!']}, answer: {ja: a}}]", "has no letters or digits"),
         ("others: コインチェック\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]", "others: must be a list"),
+        (
+            "synonyms: [[入金, kraken]]\nothers: [Kraken]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]",
+            "others: 'Kraken' is also a synonym of ours",
+        ),
     ],
 )
 def test_mistakes_a_writer_makes_are_named(text: str, problem: str) -> None:

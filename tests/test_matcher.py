@@ -44,6 +44,10 @@ SPELLINGS = [
     ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
     ("I sent BTC from Kraken but it is not showing", "deposit-not-reflected"),  # Kraken owns nothing here
     ("コインチェックから送金したのに反映されない", "deposit-not-reflected"),  # from another exchange to us
+    ("I sent BTC from Kraken, deposit still not reflected", "deposit-not-reflected"),  # a comma ends Kraken's reach
+    ("USDT withdrawal pending", "withdrawal-delayed"),  # a ticker, not a name
+    ("thanks Withdrawl pending", "withdrawal-delayed"),  # a capital after a greeting: still a typo
+    ("入金したのにどこも反映されてない", "deposit-not-reflected"),  # どこも is not ドコモ
     ("My Withdrawal Is Stuck", "withdrawal-delayed"),  # capitals typed, not a name
     ("Withdrawl delayed", "withdrawal-delayed"),  # a capital starting the sentence: still a typo
     ("how to opne an account", "account-opening"),  # a typo inside a phrase the synonyms know
