@@ -78,6 +78,7 @@ class _Token:
     # capitalised (Binance), which says "name" only where a sentence does not start.
     shaped: str = ""  # "inner" or "capital"
     boundary: bool = False  # punctuation, which ends a name's reach (whitespace does not)
+    space: bool = False  # whitespace, which ownership looks past (au の問い合わせ)
     names: tuple[str, ...] = field(init=False)  # the terms without their weights
 
     def __post_init__(self) -> None:
@@ -172,6 +173,8 @@ class Analyzer:
             theirs = tuple(n for names in covering for n in names if n.startswith(OTHER_PREFIX)) if covering else ()
             if not theirs:
                 heard.append(token.reading)
+            if token.space:
+                continue
             if token.latin:
                 # Only the next word: English has no particle to say how far a name's reach goes
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
@@ -303,7 +306,7 @@ class Analyzer:
                 shaped=shaped,
             )
         if pos[0] in _SEPARATOR_POS:
-            return _Token("", (), boundary=pos[0] != "空白")
+            return _Token("", (), boundary=pos[0] != "空白", space=pos[0] == "空白")
         whole = fold_clean(morpheme.normalized_form())
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])

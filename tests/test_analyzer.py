@@ -73,3 +73,8 @@ def test_only_a_name_shaped_word_the_dictionary_lacks_is_a_brand() -> None:
     assert analyzer.analyze("My Bitvavo Withdrawal Is Late").owned == ()  # Every Word Capitalised
     shaped = analyzer.analyze("thanks Withdrawl pending")
     assert "withdrawl" in shaped.shaped  # a name only by its capital, so a typo may explain it
+
+
+def test_ownership_looks_past_a_space_before_the_particle() -> None:
+    analyzer = Analyzer(others=["au"])
+    assert analyzer.analyze("au の問い合わせフォーム").owned[0][0] == ("≠au",)
