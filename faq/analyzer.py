@@ -29,6 +29,8 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _SYNONYM_PREFIX = "≡"
 # A name of another company's service stands as one term with this prefix (≠コインチェック).
 OTHER_PREFIX = "≠"
+# What a direction pattern may call any name of the others list (外部ウォレット|他社)から.
+OTHER_COMPANY = "他社"
 # Readings shorter than this are too ambiguous to stand for a synonym (ニ, カイ, ...).
 _MIN_READING_SYNONYM = 3
 # Sudachi refuses inputs over ~49 KB, so long answers are read in chunks.
@@ -217,7 +219,14 @@ class Analyzer:
                 proper.update(token.names)
         groups |= self._sound_synonyms("".join(heard).replace(" ", ""))
         if self._directions:
-            groups = self._direction_of(fold(text), groups)
+            folded = fold(text)
+            if others:
+                # The text again with each other company's name read as 他社 (another company),
+                # which direction patterns name: コインチェックから送った came in from elsewhere.
+                for begin, end, _ in sorted(others, reverse=True):
+                    text = text[:begin] + OTHER_COMPANY + text[end:]
+                folded += "\n" + fold(text)
+            groups = self._direction_of(folded, groups)
         if groups:
             for term in [t for t in terms if t in member_groups and member_groups[t] & groups]:
                 del terms[term]  # a word that is itself a synonym spelling is its group

@@ -24,7 +24,7 @@ from rapidfuzz import distance, process
 from faq import compiled as compiled_model
 from faq import index as index_module
 from faq import phrasings
-from faq.analyzer import Analysis, Analyzer
+from faq.analyzer import OTHER_PREFIX, Analysis, Analyzer
 from faq.model import Entry, KnowledgeBase
 from faq.normalize import MAX_QUERY_CHARS
 from faq.phrasings import PhrasingModel
@@ -112,6 +112,8 @@ class Match:
     thresholds: Thresholds = WORDS_ONLY
     # The factor for words that belong to someone else (郵便局の営業時間): 1.0 when none do.
     stranger: float = 1.0
+    # Other companies' services the query names (the knowledge file's others: ≠佐川).
+    others: tuple[str, ...] = ()
 
     @property
     def ranking(self) -> tuple[Candidate, ...]:
@@ -182,7 +184,8 @@ class Matcher:
         stranger = self._stranger_factor(analysis)
         candidates = self._top(self._scores(analysis, stranger), max(top, CANDIDATES))
         decision = self._decide(candidates, self.thresholds, len(analysis.terms))
-        found = Match(candidates, decision, top, self.thresholds, stranger)
+        others = tuple(term for term in analysis.terms if term.startswith(OTHER_PREFIX))
+        found = Match(candidates, decision, top, self.thresholds, stranger, others)
         if self._remember:
             self._recent[key] = found
             if len(self._recent) > self._remember:

@@ -75,6 +75,13 @@ def test_only_a_name_shaped_word_the_dictionary_lacks_is_a_brand() -> None:
     assert "withdrawl" in shaped.shaped  # a name only by its capital, so a typo may explain it
 
 
+def test_another_companys_name_reads_as_elsewhere_for_directions() -> None:
+    directions = [("入金", ["(他社|外部)から.{0,15}送"]), ("出金", ["(他社|外部)(に|へ).{0,15}送"])]
+    analyzer = Analyzer([["入金", "振込"], ["出金", "送金"]], directions=directions, others=["コインチェック"])
+    terms = analyzer.analyze("コインチェックから送金したのに着いてない").terms  # 送金 spells 出金
+    assert analyzer.groups_of("入金") <= terms.keys() and not analyzer.groups_of("出金") & terms.keys()
+
+
 def test_ownership_looks_past_a_space_before_the_particle() -> None:
     analyzer = Analyzer(others=["au"])
     assert analyzer.analyze("au の問い合わせフォーム").owned[0][0] == ("≠au",)

@@ -130,6 +130,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("でんわ いつまで", "hours"),
         ("今から電話して出てくれる?", "hours"),  # will someone answer if I call now
         ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
+        ("can i call right now", "hours"),
+        ("human pls", "handoff"),
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),
@@ -235,6 +237,7 @@ async def test_people_named_in_a_question_are_not_a_request_for_one(converse: Co
     ("text", "intent"),
     [
         ("郵便局の営業時間", "fallback"),
+        ("佐川の荷物、不在票きてたけど電話何時まで?", "fallback"),  # names another company (others:)
         ("近くのセブンの営業時間", "fallback"),
         ("市役所の窓口って何時まで開いてる?", "fallback"),
         # A place with hours of its own, named without a possessive.
