@@ -36,6 +36,7 @@ _MIN_READING_SYNONYM = 3
 # Sudachi refuses inputs over ~49 KB, so long answers are read in chunks.
 _CHUNK_CHARS = 8000
 _CACHE_LIMIT = 200_000
+Span = tuple[int, int, frozenset[str]]  # where a spelling stands, and the groups or names it spells
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,11 +301,7 @@ class Analyzer:
             brand = (
                 pos[1:3] == ("固有名詞", "一般") and canonical != canonical.lower() and canonical != canonical.upper()
             )
-            shaped = ""
-            if morpheme.is_oov() and surface.isalpha() and len(surface) > 1 and not surface.isupper():
-                # All capitals is a ticker (USDT) or caps lock, not a name's shape.
-                shaped = "capital" if surface[0].isupper() and surface[1:].islower() else ""
-                shaped = "inner" if any(ch.isupper() for ch in surface[1:]) else shaped
+            shaped = _name_shape(surface) if morpheme.is_oov() else ""
             return _Token(
                 " ".join(words),
                 terms,
@@ -368,34 +365,14 @@ class Analyzer:
             return known[member]
         return "".join(t.reading.replace(" ", "") for _, _, t in self._tokens_of(clean(member)))
 
-    def _surface_synonyms(self, text: str) -> tuple[set[str], list[tuple[int, int, frozenset[str]]]]:
-        found: set[str] = set()
-        spans: list[tuple[int, int, frozenset[str]]] = []
-        if self._by_surface is None:
-            return found, spans
-        folded = kana_fold(text)
-        if len(folded) != len(text):  # a rare lower-casing that changes length: no spans then
-            return found, spans
-        for end, (spelling, names) in self._by_surface.iter(folded):
-            start = end + 1 - len(spelling)
-            if _whole_word(folded, start, end + 1):
-                found |= names
-                spans.append((start, end + 1, frozenset(names)))
-        return found, spans
+    def _surface_synonyms(self, text: str) -> tuple[set[str], list[Span]]:
+        spans = _spans(self._by_surface, text, kana_fold(text))
+        return {name for _, _, names in spans for name in names}, spans
 
-    def _other_names(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
-        """Where other companies' names stand in `text`, whole words only (モンスト is not in デモンストレーション)."""
-        if self._by_other is None:
-            return []
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a rare lower-casing that changes length: no spans then
-            return []
-        spans = []
-        for end, (spelling, names) in self._by_other.iter(lowered):
-            start = end + 1 - len(spelling)
-            if _whole_word(lowered, start, end + 1) and _whole_katakana(lowered, start, end + 1):
-                spans.append((start, end + 1, names))
-        return spans
+    def _other_names(self, text: str) -> list[Span]:
+        """Where other companies' names stand in `text`, as written save for case, and whole
+        (モンスト is not in デモンストレーション)."""
+        return _spans(self._by_other, text, text.lower(), katakana_whole=True)
 
     def _sound_synonyms(self, reading: str) -> set[str]:
         found: set[str] = set()
@@ -405,6 +382,18 @@ class Analyzer:
             if _whole_word(reading, end + 1 - len(spelling), end + 1):
                 found |= names
         return found
+
+
+def _spans(automaton: ahocorasick.Automaton | None, text: str, folded: str, katakana_whole: bool = False) -> list[Span]:
+    """The whole-word matches of `automaton` in `folded`, a same-length folding of `text`."""
+    if automaton is None or len(folded) != len(text):  # a rare folding that changes length: none
+        return []
+    spans = []
+    for end, (spelling, names) in automaton.iter(folded):
+        start = end + 1 - len(spelling)
+        if _whole_word(folded, start, end + 1) and (not katakana_whole or _whole_katakana(folded, start, end + 1)):
+            spans.append((start, end + 1, names))
+    return spans
 
 
 def _drop_stop_phrase(found: re.Match[str]) -> str:
@@ -438,6 +427,16 @@ def _whole_word(text: str, start: int, end: int) -> bool:
         return False
     last = text[end - 1]
     return not (last.isascii() and last.isalnum() and end < len(text) and _is_latin_char(text[end]))
+
+
+def _name_shape(word: str) -> str:
+    """ "inner" for a capital inside a word (PayPal), "capital" for a capitalised one (Binance), else
+    "": all capitals is a ticker (USDT) or caps lock, not a name's shape."""
+    if not word.isalpha() or len(word) < 2 or word.isupper():
+        return ""
+    if any(ch.isupper() for ch in word[1:]):
+        return "inner"
+    return "capital" if word[0].isupper() else ""
 
 
 def _is_katakana(ch: str) -> bool:
