@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import jpholiday
@@ -65,9 +66,9 @@ class SupportHours:
             return "土曜日"
         if day.weekday() == 6:
             return "日曜日"
-        holiday = jpholiday.is_holiday_name(day)
+        holiday = _holiday_name(day)
         if holiday:
-            return str(holiday)
+            return holiday
         if day in self.extra_closed:
             return "休業日"
         return None
@@ -115,6 +116,14 @@ class SupportHours:
     def statuses(self, at: datetime) -> tuple[ChannelStatus, ...]:
         """The status of every channel at `at`."""
         return tuple(self.status(channel, at) for channel in self.channels)
+
+
+@lru_cache(maxsize=1024)
+def _holiday_name(day: date) -> str | None:
+    # jpholiday works out the whole year's holidays on every call (about 25 µs), and an hours
+    # answer asks about the same few days again and again.
+    name = jpholiday.is_holiday_name(day)
+    return str(name) if name else None
 
 
 def _require_aware(at: datetime) -> None:
