@@ -399,25 +399,19 @@ def _overlap(
     """Per document, the idf-weighted mass of `weights` it holds; and the query's whole mass,
     with `unknown` (else `unknown_default`) pricing what no document holds."""
     total = 0.0
-    docs: list[np.ndarray] = []
-    masses: list[np.ndarray] = []
+    found: list[index_module.Postings] = []
     scale: list[float] = []
-    lengths: list[int] = []
-    scaled = False
     for item, weight in weights.items():
-        found = postings.get(item)
-        if found is None:
+        posting = postings.get(item)
+        if posting is None:
             total += weight * unknown.get(item, unknown_default)
-            continue
-        total += weight * found.idf
-        docs.append(found.docs)
-        masses.append(found.mass)
-        scale.append(weight)
-        lengths.append(found.docs.size)
-        scaled = scaled or weight != 1.0
-    if not docs:
+        else:
+            total += weight * posting.idf
+            found.append(posting)
+            scale.append(weight)
+    if not found:
         return np.zeros(size), total
-    values = np.concatenate(masses)
-    if scaled:
-        values *= np.repeat(scale, lengths)
-    return np.bincount(np.concatenate(docs), weights=values, minlength=size), total
+    values = np.concatenate([posting.mass for posting in found])
+    if any(weight != 1.0 for weight in scale):
+        values *= np.repeat(scale, [posting.docs.size for posting in found])
+    return np.bincount(np.concatenate([posting.docs for posting in found]), weights=values, minlength=size), total
