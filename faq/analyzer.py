@@ -231,7 +231,7 @@ class Analyzer:
         if groups:
             for term in [t for t in terms if t in member_groups and member_groups[t] & groups]:
                 del terms[term]  # a word that is itself a synonym spelling is its group
-            for group in groups:
+            for group in sorted(groups):  # in one order whatever the hash seed: the same sums in every process
                 terms[group] = 1.0
                 if group.startswith(OTHER_PREFIX):
                     proper.add(group)

@@ -295,9 +295,9 @@ class Matcher:
         if not owned:
             return 1.0
         known = {self._known_forms(t) for t in analysis.terms if self._knows(t)}
-        mass = {form: self.index.terms[form].idf for form in known | owned if form in self.index.terms}
+        mass = {form: self.index.terms[form].idf for form in sorted(known | owned) if form in self.index.terms}
         total = sum(mass.values())
-        share = sum(mass.get(form, 0.0) for form in owned) / total if total else 1.0
+        share = sum(mass.get(form, 0.0) for form in sorted(owned)) / total if total else 1.0
         return 1.0 - (1.0 - STRANGER_FACTOR) * share
 
     def _known_forms(self, term: str) -> str:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -214,3 +217,34 @@ def test_long_messages_are_answered_on_a_clear_lead(matcher: Matcher, query: str
     else:
         assert match.best.score < match.thresholds.answer  # below the ordinary threshold...
         assert (match.decision, match.best.entry.id) == (Decision.ANSWER, expected)  # ...yet answered
+
+
+_SEEDED_RUN = """
+import json, sys
+from faq.loader import load
+from faq.matcher import Matcher
+matcher = Matcher(load(), remember=0)
+for text in sys.argv[1:]:
+    found = matcher.match(text, top=5)
+    print(json.dumps([[(c.entry.id, c.score) for c in found.candidates], found.stranger, found.others]))
+"""
+
+
+def test_every_process_answers_alike_whatever_its_hash_seed() -> None:
+    # Processes behind a load balancer must not differ in the last digit of a score: sets are
+    # iterated in hash order, so every sum over them is taken in a fixed order.
+    texts = [
+        "ドコモの問い合わせ窓口の電話番号",
+        "GMOコインの口座開設審査どれくらいかかる",
+        "au PAYカードの暗証番号を忘れました。カード会社に電話すればいいですか？",
+        "三井住友の口座から振り込んだのに反映されない",
+        "Netflixのパスワード忘れた",
+    ]
+    outputs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", _SEEDED_RUN, *texts], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0].count("\n") == len(texts)
+    assert outputs[0] == outputs[1] == outputs[2]
