@@ -132,6 +132,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
         ("can i call right now", "hours"),
         ("human pls", "handoff"),
+        ("今から電話しても大丈夫ですか", "hours"),  # may I call now
+        ("受付ってもう終わった？", "hours"),  # closed for the day already?
+        ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
+        ("今から電話番号を変えてもいい?", "faq"),  # changing a number, not calling us
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),

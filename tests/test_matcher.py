@@ -42,6 +42,8 @@ SPELLINGS = [
     ("チャットで相談したい", "chat-support"),
     ("問い合わせの注意点", "support-tips"),
     ("secuirty tips", "security-tips"),  # a typo of a synonym group's spelling
+    ("乗っ取られないようにするには", "security-tips"),  # the verb, where the entry has the noun 乗っ取り
+    ("強いパスワードってどう作ればいい？", "security-tips"),  # a strong password is security, not a forgotten one
     ("withdrawl pending", "withdrawal-delayed"),
     ("2 step verification setup?", "two-factor-auth"),
     ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
