@@ -250,3 +250,14 @@ def test_every_process_answers_alike_whatever_its_hash_seed() -> None:
         outputs.append(run.stdout)
     assert outputs[0].count("\n") == len(texts)
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_money_reaching_a_bank_account_is_a_withdrawal_not_a_deposit(matcher: Matcher) -> None:
+    # The shipped direction patterns read 口座に…反映 as coming into the account here; a bank
+    # account (銀行口座に) is where a withdrawal lands.
+    analyzer = matcher.analyzer
+    deposit, withdrawal = analyzer.groups_of("入金"), analyzer.groups_of("出金")
+    terms = analyzer.analyze("出金したのに銀行口座に反映されない").terms
+    assert withdrawal <= terms.keys() and not deposit & terms.keys()
+    terms = analyzer.analyze("口座に送ったのにまだ反映されない").terms
+    assert deposit <= terms.keys() and not withdrawal & terms.keys()
