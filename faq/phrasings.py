@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from faq.analyzer import Analysis
+from faq.analyzer import OTHER_PREFIX, Analysis
 from faq.model import Labelled
 
 # Additive smoothing of feature counts (Lidstone), and the temperature that tempers naive Bayes'
@@ -28,8 +28,8 @@ TEMPERATURE = 4.0
 # Fewer labelled examples than this, or none out of scope, teach too little: the words decide
 # alone (two @none examples on the built-in base made it worse than none at all).
 MIN_EXAMPLES = 200
-# The kinds of word the knowledge base does not know, numbered as the first three features.
-_UNKNOWN_KINDS = ("latin", "noun", "verbal")
+# The kinds of word the knowledge base does not know, numbered as the first features.
+_UNKNOWN_KINDS = ("latin", "noun", "verbal", "other company")
 # Up to this many classes, the model keeps a dense matrix of feature gains.
 DENSE_CLASSES = 256
 
@@ -203,7 +203,7 @@ class PhrasingModel:
                 ids.append(feature)
                 weights.append(weight)
             if known and term not in known:
-                unknown[0 if term.isascii() else 2 if term in analysis.verbal else 1] += weight
+                unknown[_unknown_kind(term, analysis)] += weight
         for gram in sorted(analysis.ngrams) if grow else analysis.ngrams:
             feature = self._number(self._grams, gram, grow)
             if feature is not None:
@@ -220,3 +220,11 @@ class PhrasingModel:
         if found is None and grow:
             found = numbers[key] = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
         return found
+
+
+def _unknown_kind(term: str, analysis: Analysis) -> int:
+    """Which of _UNKNOWN_KINDS an unknown term is: another company's name (≠PayPay) is one kind
+    of its own, since what such a name says is learnt from every message naming any of them."""
+    if term.startswith(OTHER_PREFIX):
+        return 3
+    return 0 if term.isascii() else 2 if term in analysis.verbal else 1

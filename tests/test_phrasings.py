@@ -87,6 +87,24 @@ def test_words_the_base_does_not_know_teach_what_is_not_ours() -> None:
     assert model.probabilities(analyzer.analyze("パスワード忘れた"))[0] > 0.5
 
 
+def test_other_companies_names_are_one_kind_learnt_from_any_of_them() -> None:
+    # Names on the knowledge file's others list are each a new term, but "another company named"
+    # is one feature: taught on PayPay and Suica, it tells against a name never seen (nanaco)
+    # more than an unknown Japanese noun does.
+    analyzer = Analyzer(others=["PayPay", "Suica", "nanaco"])
+    known = {*analyzer.analyze("チャージしたのに反映されない").terms}
+    taught = [
+        (analyzer.analyze("チャージしたのに反映されない"), (0,)),
+        (analyzer.analyze("銀行からチャージしたのに反映されない"), (0,)),
+        (analyzer.analyze("PayPayにチャージしたのに反映されない"), (1,)),
+        (analyzer.analyze("Suicaにチャージしたのに反映されない"), (1,)),
+    ]
+    model = PhrasingModel(1, taught, known)
+    named = model.probabilities(analyzer.analyze("nanacoにチャージしたのに反映されない"))[0]
+    unnamed = model.probabilities(analyzer.analyze("財布にチャージしたのに反映されない"))[0]
+    assert named < 0.5 < unnamed
+
+
 def test_many_classes_keep_sparse_rows_and_agree_with_the_dense_matrix() -> None:
     analyzer = Analyzer()
     known = {*analyzer.analyze("パスワードを忘れた").terms}
