@@ -36,7 +36,8 @@ from faq.phrasings import PhrasingModel
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+# 3: the phrasing model numbers a fourth kind of unknown word (another company's name) first.
+FORMAT = 3
 SUFFIX = ".compiled.json"
 
 

@@ -228,7 +228,7 @@ class Matcher:
         """Score every entry for an analysed query, `stranger` being its _stranger_factor."""
         index = self.index
         terms, unknown_terms = self._query_terms(analysis)
-        grams = dict.fromkeys(analysis.ngrams, 1.0)
+        grams = dict.fromkeys(sorted(analysis.ngrams), 1.0)  # summed in one order in every process
         # A reading too short to vouch for anything on sound alone counts for less, and so does
         # one without a single content word (今何時?).
         sound_trust = min(1.0, len(grams) / MIN_NGRAMS) * (1.0 if terms else WORDLESS_SOUND_TRUST)

@@ -30,6 +30,7 @@ TEMPERATURE = 4.0
 MIN_EXAMPLES = 200
 # The kinds of word the knowledge base does not know, numbered as the first features.
 _UNKNOWN_KINDS = ("latin", "noun", "verbal", "other company")
+_OTHER_COMPANY = _UNKNOWN_KINDS.index("other company")
 # Up to this many classes, the model keeps a dense matrix of feature gains.
 DENSE_CLASSES = 256
 
@@ -57,7 +58,7 @@ class PhrasingModel:
         self.n_entries = n_entries
         self._known = known
         # Features are numbered: terms and reading n-grams as they are first seen, after the
-        # three kinds of unknown word.
+        # kinds of unknown word (_UNKNOWN_KINDS).
         self._terms: dict[str, int] = {}
         self._grams: dict[str, int] = {}
         self._kinds: frozenset[int] = frozenset(range(len(_UNKNOWN_KINDS)))
@@ -204,7 +205,7 @@ class PhrasingModel:
                 weights.append(weight)
             if known and term not in known:
                 unknown[_unknown_kind(term, analysis)] += weight
-        for gram in sorted(analysis.ngrams) if grow else analysis.ngrams:
+        for gram in sorted(analysis.ngrams):  # one order whatever the hash seed, learning or not
             feature = self._number(self._grams, gram, grow)
             if feature is not None:
                 ids.append(feature)
@@ -226,5 +227,5 @@ def _unknown_kind(term: str, analysis: Analysis) -> int:
     """Which of _UNKNOWN_KINDS an unknown term is: another company's name (≠PayPay) is one kind
     of its own, since what such a name says is learnt from every message naming any of them."""
     if term.startswith(OTHER_PREFIX):
-        return 3
+        return _OTHER_COMPANY
     return 0 if term.isascii() else 2 if term in analysis.verbal else 1

@@ -136,6 +136,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("受付ってもう終わった？", "hours"),  # closed for the day already?
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
         ("今から電話番号を変えてもいい?", "faq"),  # changing a number, not calling us
+        ("電話はもうしましたがまだ入金が反映されません", "faq"),  # already called: not asking our hours
+        ("チャットはもう終わりで大丈夫です", "fallback"),  # done chatting
+        ("今チャットで聞いてもいいですか", "faq"),  # asking here, not whether chat is open
+        ("電話の受付はもう終了しましたか", "hours"),
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),
