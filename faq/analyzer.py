@@ -75,6 +75,7 @@ class _Token:
     noun: bool = False
     proper: bool = False
     possessive: bool = False  # the particle の
+    locative: bool = False  # the particle で (at, with)
     latin: bool = False
     brand: bool = False  # a Latin name the dictionary spells in mixed case (Netflix, iPhone)
     # A word the dictionary lacks, written like a name: a capital inside it (PayPal, OKX), or
@@ -199,7 +200,10 @@ class Analyzer:
                 words = (*token.names, *(name for names in covering or () for name in names))
                 if words:
                     owned.append((owner, words))
-            if token.possessive and previous and previous.noun:
+            if token.locative and previous_groups and any(g.startswith(OTHER_PREFIX) for g in previous_groups):
+                # At another company (Coincheckで入金が反映されない): what follows happens there.
+                owner = previous_groups
+            elif token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
                 owner = previous_groups or previous.names
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
@@ -317,7 +321,12 @@ class Analyzer:
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])
         if weight is None or (pos[0] == "名詞" and pos[1] in ("数詞", "非自立可能")):
-            return _Token(reading, (), possessive=surface == "の" and pos[0] == "助詞")
+            return _Token(
+                reading,
+                (),
+                possessive=surface == "の" and pos[0] == "助詞",
+                locative=surface == "で" and pos[0] == "助詞",
+            )
         found: dict[str, float] = {}
         self._add_term(whole, weight, found)
         parts: list[str] = []

@@ -85,3 +85,13 @@ def test_another_companys_name_reads_as_elsewhere_for_directions() -> None:
 def test_ownership_looks_past_a_space_before_the_particle() -> None:
     analyzer = Analyzer(others=["au"])
     assert analyzer.analyze("au の問い合わせフォーム").owned[0][0] == ("≠au",)
+
+
+def test_what_happens_at_another_company_is_theirs() -> None:
+    # Coincheckで入金が反映されない: the deposit happened at Coincheck, as if it were Coincheckの入金.
+    analyzer = Analyzer([["入金", "振込"]], others=["Coincheck", "PayPay"])
+    owned = analyzer.analyze("Coincheckで入金が反映されない").owned
+    assert owned and owned[0][0] == ("≠coincheck",) and "入金" in owned[0][1]
+    # で after a word that is not another company's name owns nothing (PayPay銀行 is a bank).
+    assert analyzer.analyze("PayPay銀行で振り込んだのに反映されない").owned == ()
+    assert analyzer.analyze("スマホで入金したのに反映されない").owned == ()
