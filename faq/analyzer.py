@@ -376,6 +376,7 @@ class Analyzer:
 
     def _surface_synonyms(self, text: str) -> tuple[set[str], list[Span]]:
         spans = _spans(self._by_surface, text, kana_fold(text))
+        spans = _outermost(spans)
         return {name for _, _, names in spans for name in names}, spans
 
     def _other_names(self, text: str) -> list[Span]:
@@ -384,13 +385,14 @@ class Analyzer:
         return _spans(self._by_other, text, text.lower(), katakana_whole=True)
 
     def _sound_synonyms(self, reading: str) -> set[str]:
-        found: set[str] = set()
         if self._by_sound is None:
-            return found
-        for end, (spelling, names) in self._by_sound.iter(reading):
-            if _whole_word(reading, end + 1 - len(spelling), end + 1):
-                found |= names
-        return found
+            return set()
+        spans = [
+            (end + 1 - len(spelling), end + 1, names)
+            for end, (spelling, names) in self._by_sound.iter(reading)
+            if _whole_word(reading, end + 1 - len(spelling), end + 1)
+        ]
+        return {name for _, _, names in _outermost(spans) for name in names}
 
 
 def _spans(automaton: ahocorasick.Automaton | None, text: str, folded: str, katakana_whole: bool = False) -> list[Span]:
@@ -403,6 +405,18 @@ def _spans(automaton: ahocorasick.Automaton | None, text: str, folded: str, kata
         if _whole_word(folded, start, end + 1) and (not katakana_whole or _whole_katakana(folded, start, end + 1)):
             spans.append((start, end + 1, names))
     return spans
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """The spans not inside a longer one: a spelling within another is part of that word
+    (ワンタイムパスワード is no password)."""
+    if len(spans) < 2:
+        return spans
+    return [
+        span
+        for span in spans
+        if not any(b <= span[0] and span[1] <= e and e - b > span[1] - span[0] for b, e, _ in spans)
+    ]
 
 
 def _drop_stop_phrase(found: re.Match[str]) -> str:

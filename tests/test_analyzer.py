@@ -95,3 +95,14 @@ def test_what_happens_at_another_company_is_theirs() -> None:
     # で after a word that is not another company's name owns nothing (PayPay銀行 is a bank).
     assert analyzer.analyze("PayPay銀行で振り込んだのに反映されない").owned == ()
     assert analyzer.analyze("スマホで入金したのに反映されない").owned == ()
+
+
+def test_a_spelling_inside_a_longer_one_is_part_of_that_word() -> None:
+    # ワンタイムパスワード is a two-factor code, not a password; read aloud (わんたいむぱすわーど) too.
+    analyzer = Analyzer([["二段階認証", "ワンタイムパスワード"], ["パスワード", "password"]])
+    two_factor, password = analyzer.groups_of(fold("二段階認証")), analyzer.groups_of(fold("パスワード"))
+    assert two_factor and password
+    for text in ["ﾜﾝﾀｲﾑﾊﾟｽﾜｰﾄﾞが通らない", "わんたいむぱすわーどがとおらない"]:
+        terms = analyzer.analyze(text).terms
+        assert two_factor <= terms.keys() and not password & terms.keys()
+    assert password <= analyzer.analyze("パスワードが通らない").terms.keys()

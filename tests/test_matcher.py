@@ -44,6 +44,9 @@ SPELLINGS = [
     ("secuirty tips", "security-tips"),  # a typo of a synonym group's spelling
     ("乗っ取られないようにするには", "security-tips"),  # the verb, where the entry has the noun 乗っ取り
     ("強いパスワードってどう作ればいい？", "security-tips"),  # a strong password is security, not a forgotten one
+    ("口座つくるのに何を用意すればいいですか", "account-opening"),  # no particle between 口座 and つくる
+    ("got a sketchy email pretending to be you", "security-tips"),
+    ("help section link?", "help-center"),
     ("withdrawl pending", "withdrawal-delayed"),
     ("2 step verification setup?", "two-factor-auth"),
     ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
