@@ -144,6 +144,7 @@ class Analyzer:
             (self._member_groups.get(fold(word), frozenset()), [re.compile(fold(p)) for p in patterns])
             for word, patterns in directions
         ]
+        self._transfers = frozenset(name for names, _ in self._directions for name in names)
 
     def analyze(self, text: str, ngrams: bool = True) -> Analysis:
         """Analyse one text (a question, keyword, answer or query); n-grams only when asked."""
@@ -167,6 +168,7 @@ class Analyzer:
         title_case: bool | None = None
         owned: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
+        at_company = False  # the owner is another company followed by で
         previous: _Token | None = None
         previous_groups: tuple[str, ...] = ()
         named: tuple[str, ...] = ()  # an English brand, for the word right after it (Netflix password)
@@ -198,14 +200,15 @@ class Analyzer:
                 named = ()
             if owner and token.noun:
                 words = (*token.names, *(name for names in covering or () for name in names))
-                if words:
+                # At another company only a transfer is theirs (Coincheckで入金が反映されない): a
+                # phone changed at ドコモ leaves the two-factor codes ours.
+                if words and (not at_company or self._transfers.intersection(words)):
                     owned.append((owner, words))
             if token.locative and previous_groups and any(g.startswith(OTHER_PREFIX) for g in previous_groups):
-                # At another company (Coincheckで入金が反映されない): what follows happens there.
-                owner = previous_groups
+                owner, at_company = previous_groups, True
             elif token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
-                owner = previous_groups or previous.names
+                owner, at_company = previous_groups or previous.names, False
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
                 owner = ()
             previous = token

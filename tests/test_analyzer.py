@@ -89,9 +89,11 @@ def test_ownership_looks_past_a_space_before_the_particle() -> None:
 
 def test_what_happens_at_another_company_is_theirs() -> None:
     # Coincheckで入金が反映されない: the deposit happened at Coincheck, as if it were Coincheckの入金.
-    analyzer = Analyzer([["入金", "振込"]], others=["Coincheck", "PayPay"])
+    analyzer = Analyzer([["入金", "振込"]], directions=DIRECTIONS[:1], others=["Coincheck", "PayPay", "ドコモ"])
     owned = analyzer.analyze("Coincheckで入金が反映されない").owned
     assert owned and owned[0][0] == ("≠coincheck",) and "入金" in owned[0][1]
+    # Only a transfer: the phone changed at ドコモ is the customer's, what broke may be ours.
+    assert analyzer.analyze("ドコモで機種変更したらログインできない").owned == ()
     # で after a word that is not another company's name owns nothing (PayPay銀行 is a bank).
     assert analyzer.analyze("PayPay銀行で振り込んだのに反映されない").owned == ()
     assert analyzer.analyze("スマホで入金したのに反映されない").owned == ()

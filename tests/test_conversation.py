@@ -141,6 +141,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今チャットで聞いてもいいですか", "faq"),  # asking here, not whether chat is open
         ("電話の受付はもう終了しましたか", "hours"),
         ("お昼休みもチャット対応してる？", "hours"),
+        ("昼休みも電話つながる?", "hours"),
+        ("お昼に問い合わせフォームから送ったけど返事が来ない", "faq"),  # at lunch, not about lunch hours
+        ("昼休みにサポートに連絡したのに対応してもらえない", "fallback"),
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),

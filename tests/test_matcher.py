@@ -47,6 +47,12 @@ SPELLINGS = [
     ("口座つくるのに何を用意すればいいですか", "account-opening"),  # no particle between 口座 and つくる
     ("got a sketchy email pretending to be you", "security-tips"),
     ("help section link?", "help-center"),
+    # Only a transfer made at another company is theirs: a phone changed at a carrier, or mail
+    # received at a provider, leaves the two-factor codes and the phishing ours.
+    ("ドコモで機種変更したら二段階認証ができなくなった", "two-factor-auth"),
+    ("auで機種変したら認証アプリが使えない", "two-factor-auth"),
+    ("ドコモでSMS認証のコードが届かない", "two-factor-auth"),
+    ("Gmailでフィッシングメールが届いた", "security-tips"),
     ("withdrawl pending", "withdrawal-delayed"),
     ("2 step verification setup?", "two-factor-auth"),
     ("Ｑ＆Ａ一覧みたい", "help-center"),  # full-width Q&A
@@ -109,6 +115,8 @@ OFF_TOPIC = [
     # Other services the knowledge file names (others:), whatever the dictionary makes of them.
     "コインチェックの入金が反映されない",
     "my kraken withdrawal is delayed, why",
+    "Coincheckで入金が反映されない",  # a transfer made at another company is theirs
+    "Binanceで出金が遅い",
 ]
 
 
