@@ -61,6 +61,8 @@ class Analysis:
     # The proper terms that are names only by how they are written (PayPal, a capital mid-sentence),
     # which a typo may also explain.
     shaped: frozenset[str] = frozenset()
+    # The synonym groups a direction pattern decided (外部ウォレットから送った: the deposit group).
+    directed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +228,7 @@ class Analyzer:
             if token.proper:
                 proper.update(token.names)
         groups |= self._sound_synonyms("".join(heard).replace(" ", ""))
+        directed: frozenset[str] = frozenset()
         if self._directions:
             folded = fold(text)
             if others:
@@ -234,7 +237,7 @@ class Analyzer:
                 for begin, end, _ in sorted(others, reverse=True):
                     text = text[:begin] + OTHER_COMPANY + text[end:]
                 folded += "\n" + fold(text)
-            groups = self._direction_of(folded, groups)
+            groups, directed = self._direction_of(folded, groups)
         if groups:
             for term in [t for t in terms if t in member_groups and member_groups[t] & groups]:
                 del terms[term]  # a word that is itself a synonym spelling is its group
@@ -250,17 +253,18 @@ class Analyzer:
             proper=frozenset(proper),
             owned=tuple(owned),
             shaped=frozenset(shaped_names),
+            directed=directed,
         )
 
-    def _direction_of(self, folded: str, groups: set[str]) -> set[str]:
+    def _direction_of(self, folded: str, groups: set[str]) -> tuple[set[str], frozenset[str]]:
         """With one direction's patterns matching (外部ウォレットから送った: a deposit), the
         message goes under that direction's group and under no other direction's; several
         matching, or none, leave the groups as they are."""
         matching = [names for names, patterns in self._directions if any(p.search(folded) for p in patterns)]
         if len(matching) != 1:
-            return groups
+            return groups, frozenset()
         others = {name for names, _ in self._directions for name in names}
-        return (groups - others) | matching[0]
+        return (groups - others) | matching[0], frozenset(matching[0])
 
     def latin_spellings(self) -> dict[str, frozenset[str]]:
         """The one-word Latin spellings of the synonym groups (deposit, reflected) and their stems

@@ -50,6 +50,8 @@ MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
 STRANGER_FACTOR = 0.4
 # PHRASING_SHARE of a score comes from the phrasing model when the base has labelled examples.
 PHRASING_SHARE = 0.3
+# A transfer's direction that a pattern decided (外部ウォレットから送った: in) counts this many words.
+DIRECTION_WEIGHT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +315,9 @@ class Matcher:
         """The query's terms as the index knows them, and the idf each unknown one costs."""
         known = self.index.terms
         terms = dict(analysis.terms)
+        for group in analysis.directed:
+            if group in terms:
+                terms[group] *= DIRECTION_WEIGHT
         for compound, parts in analysis.compounds.items():
             # A compound the index lacks (チャット機能) is read as its parts.
             if compound in terms and compound not in known:

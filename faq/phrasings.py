@@ -33,6 +33,8 @@ _UNKNOWN_KINDS = ("latin", "noun", "verbal", "other company")
 _OTHER_COMPANY = _UNKNOWN_KINDS.index("other company")
 # Up to this many classes, the model keeps a dense matrix of feature gains.
 DENSE_CLASSES = 256
+# A transfer's direction that a pattern decided counts this many words.
+DIRECTION_WEIGHT = 2.0
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -202,7 +204,7 @@ class PhrasingModel:
             feature = self._number(self._terms, term, grow)
             if feature is not None:
                 ids.append(feature)
-                weights.append(weight)
+                weights.append(weight * DIRECTION_WEIGHT if term in analysis.directed else weight)
             if known and term not in known:
                 unknown[_unknown_kind(term, analysis)] += weight
         for gram in sorted(analysis.ngrams):  # one order whatever the hash seed, learning or not

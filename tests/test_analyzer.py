@@ -24,6 +24,9 @@ def test_the_particles_around_a_transfer_say_which_way_it_went() -> None:
     assert withdrawal <= both.keys() and not deposit & both.keys()
     plain = Analyzer([["入金", "振込"], ["出金", "送金"]]).analyze("他の取引所から送金した").terms
     assert withdrawal <= plain.keys()
+    # Which groups a pattern decided, so that they can count for more than a word.
+    assert analyzer.analyze("他の取引所から送金したのに反映されない").directed == deposit
+    assert analyzer.analyze("外部から送って外部に送金した").directed == frozenset()
 
 
 def test_an_english_brand_owns_the_word_right_after_it() -> None:

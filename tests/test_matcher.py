@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from faq.loader import parse
-from faq.matcher import WORDS_ONLY, Decision, Matcher
+from faq.matcher import DIRECTION_WEIGHT, WORDS_ONLY, Decision, Matcher
 from faq.model import KnowledgeBase, Labelled
 
 # (query, expected entry): every spelling a customer may use must find its entry.
@@ -77,6 +77,10 @@ SPELLINGS = [
     ("別の取引所からビットコイン移したけど残高に出てこない", "deposit-not-reflected"),
     ("友達のウォレットに送金したのに届いてないって言われた", "withdrawal-delayed"),
     ("sent ETH from my metamask but it is not showing", "deposit-not-reflected"),
+    (
+        "他の取引所からBTC送ったのにこっちの口座に着いてない",
+        "deposit-not-reflected",
+    ),  # the direction outweighs the words
 ]
 
 
@@ -277,3 +281,13 @@ def test_money_reaching_a_bank_account_is_a_withdrawal_not_a_deposit(matcher: Ma
     assert withdrawal <= terms.keys() and not deposit & terms.keys()
     terms = analyzer.analyze("口座に送ったのにまだ反映されない").terms
     assert deposit <= terms.keys() and not withdrawal & terms.keys()
+
+
+def test_a_direction_a_pattern_decided_counts_for_more_than_a_word(matcher: Matcher) -> None:
+    # 外部ウォレットから送った is a deposit whatever the other words lean to (外部ウォレット is
+    # mostly written about withdrawals), so the decided group weighs DIRECTION_WEIGHT words.
+    analysis = matcher.analyzer.analyze("外部ウォレットから送ったのに反映されない")
+    [deposit] = matcher.analyzer.groups_of("入金")
+    assert analysis.directed == {deposit}
+    terms, _ = matcher._query_terms(analysis)
+    assert terms[deposit] == DIRECTION_WEIGHT * analysis.terms[deposit]
