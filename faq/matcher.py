@@ -24,7 +24,7 @@ from rapidfuzz import distance, process
 from faq import compiled as compiled_model
 from faq import index as index_module
 from faq import phrasings
-from faq.analyzer import OTHER_PREFIX, Analysis, Analyzer
+from faq.analyzer import DIRECTION_WEIGHT, OTHER_PREFIX, Analysis, Analyzer
 from faq.model import Entry, KnowledgeBase
 from faq.normalize import MAX_QUERY_CHARS
 from faq.phrasings import PhrasingModel
@@ -50,8 +50,6 @@ MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
 STRANGER_FACTOR = 0.4
 # PHRASING_SHARE of a score comes from the phrasing model when the base has labelled examples.
 PHRASING_SHARE = 0.3
-# A transfer's direction that a pattern decided (外部ウォレットから送った: in) counts this many words.
-DIRECTION_WEIGHT = 2.0
 
 
 @dataclass(frozen=True, slots=True)

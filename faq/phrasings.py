@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from faq.analyzer import OTHER_PREFIX, Analysis
+from faq.analyzer import DIRECTION_WEIGHT, OTHER_PREFIX, Analysis
 from faq.model import Labelled
 
 # Additive smoothing of feature counts (Lidstone), and the temperature that tempers naive Bayes'
@@ -33,8 +33,6 @@ _UNKNOWN_KINDS = ("latin", "noun", "verbal", "other company")
 _OTHER_COMPANY = _UNKNOWN_KINDS.index("other company")
 # Up to this many classes, the model keeps a dense matrix of feature gains.
 DENSE_CLASSES = 256
-# A transfer's direction that a pattern decided counts this many words.
-DIRECTION_WEIGHT = 2.0
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
+from faq.analyzer import DIRECTION_WEIGHT
 from faq.loader import parse
-from faq.matcher import DIRECTION_WEIGHT, WORDS_ONLY, Decision, Matcher
+from faq.matcher import WORDS_ONLY, Decision, Matcher
 from faq.model import KnowledgeBase, Labelled
 
 # (query, expected entry): every spelling a customer may use must find its entry.
