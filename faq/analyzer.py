@@ -233,13 +233,13 @@ class Analyzer:
         groups |= self._sound_synonyms("".join(heard).replace(" ", ""))
         directed: frozenset[str] = frozenset()
         if self._directions:
-            folded = fold(text)
+            folded = fold_clean(text)
             if others:
                 # The text again with each other company's name read as 他社 (another company),
                 # which direction patterns name: コインチェックから送った came in from elsewhere.
                 for begin, end, _ in sorted(others, reverse=True):
                     text = text[:begin] + OTHER_COMPANY + text[end:]
-                folded += "\n" + fold(text)
+                folded += "\n" + fold_clean(text)
             groups, directed = self._direction_of(folded, groups)
         if groups:
             for term in [t for t in terms if t in member_groups and member_groups[t] & groups]:

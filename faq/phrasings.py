@@ -138,7 +138,9 @@ class PhrasingModel:
         n_classes = self.n_entries + 1
         totals = np.bincount(classes, values, minlength=n_classes)
         size = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
-        gains = np.log1p(values / SMOOTHING)
+        # The temperature tempers the evidence of the words, not how common each class is: it
+        # divides the gains and the per-feature costs, and not the priors.
+        gains = np.log1p(values / SMOOTHING) / TEMPERATURE
         # log((count + a) / a) per feature and class: a dense matrix while there are few classes
         # (one row per feature, summed in one product), else one short row per feature.
         self._dense: FloatArray | None = None
@@ -159,7 +161,7 @@ class PhrasingModel:
             self._prior = np.log(documents / documents.sum())
         # What one seen feature costs each class before its own counts are added back.
         seen_features = max(1, np.unique(features).size)
-        self._per_feature = math.log(SMOOTHING) - np.log(totals + SMOOTHING * seen_features)
+        self._per_feature = (math.log(SMOOTHING) - np.log(totals + SMOOTHING * seen_features)) / TEMPERATURE
 
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
@@ -175,8 +177,6 @@ class PhrasingModel:
                 counted = np.bincount(np.concatenate([c for c, _ in rows]), gains, minlength=self._prior.size)
                 log_odds = np.asarray(counted, dtype=np.float64)  # a weighted count is float already
             log_odds += self._per_feature * sum(weights)
-            # The temperature tempers the evidence of the words, not how common each class is.
-            log_odds /= TEMPERATURE
             log_odds += self._prior
         else:
             log_odds = self._prior.copy()
@@ -199,26 +199,29 @@ class PhrasingModel:
         known = self._known
         # In a fixed order while learning, so the numbers (and a saved state) do not depend on hashing.
         for term, weight in sorted(analysis.terms.items()) if grow else analysis.terms.items():
-            feature = self._number(self._terms, term, grow)
+            feature = self._number(self._terms, term) if grow else self._terms.get(term)
             if feature is not None:
                 ids.append(feature)
                 weights.append(weight * DIRECTION_WEIGHT if term in analysis.directed else weight)
             if known and term not in known:
                 unknown[_unknown_kind(term, analysis)] += weight
-        for gram in sorted(analysis.ngrams):  # one order whatever the hash seed, learning or not
-            feature = self._number(self._grams, gram, grow)
-            if feature is not None:
-                ids.append(feature)
-                weights.append(1.0)
+        # In one order whatever the hash seed, learning or not.
+        if grow:
+            ids += [self._number(self._grams, gram) for gram in sorted(analysis.ngrams)]
+        else:
+            grams = self._grams
+            ids += [grams[gram] for gram in sorted(analysis.ngrams) if gram in grams]
+        weights += [1.0] * (len(ids) - len(weights))
         for feature, weight in enumerate(unknown):
             if weight and feature in self._kinds:
                 ids.append(feature)
                 weights.append(weight)
         return ids, weights
 
-    def _number(self, numbers: dict[str, int], key: str, grow: bool) -> int | None:
+    def _number(self, numbers: dict[str, int], key: str) -> int:
+        """The number of a term or n-gram, given the next free one when it is new."""
         found = numbers.get(key)
-        if found is None and grow:
+        if found is None:
             found = numbers[key] = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
         return found
 
