@@ -79,10 +79,6 @@ CANDIDATES = 5
 
 
 _FULL_SORT_SIZE = 256
-# Up to this many cells (index terms and n-grams × documents), the postings are also laid out
-# as one dense matrix, which scores a query in one gather and one product instead of gathering
-# each posting: the built-in base takes 8 MB; a base of thousands of entries keeps to postings.
-DENSE_CELLS = 4_000_000
 
 
 class Decision(StrEnum):
@@ -174,11 +170,8 @@ class Matcher:
         exemplars = self.index.exemplars
         self._documents = self.index.size + exemplars.term_mass.size
         self._query_part = np.concatenate([np.ones(self.index.size), np.full(exemplars.term_mass.size, 0.5)])
-        # Half of each exemplar's own mass of terms (row 0) and n-grams (row 1); none for entries.
-        self._exemplar_halves = np.zeros((2, self._documents))
-        self._exemplar_halves[0, self.index.size :] = exemplars.term_mass * 0.5
-        self._exemplar_halves[1, self.index.size :] = exemplars.ngram_mass * 0.5
-        self._dense = _DensePostings.of(self.index, self._documents)
+        self._exemplar_term_half = np.concatenate([np.zeros(self.index.size), exemplars.term_mass * 0.5])
+        self._exemplar_gram_half = np.concatenate([np.zeros(self.index.size), exemplars.ngram_mass * 0.5])
 
     def match(self, query: str, top: int = 3) -> Match:
         """Rank the entries for `query` and return the `top` best with a decision."""
@@ -235,22 +228,23 @@ class Matcher:
         """Score every entry for an analysed query, `stranger` being its _stranger_factor."""
         index = self.index
         terms, unknown_terms = self._query_terms(analysis)
-        grams = sorted(analysis.ngrams)  # summed in one order in every process
+        grams = dict.fromkeys(sorted(analysis.ngrams), 1.0)  # summed in one order in every process
         # A reading too short to vouch for anything on sound alone counts for less, and so does
         # one without a single content word (今何時?).
         sound_trust = min(1.0, len(grams) / MIN_NGRAMS) * (1.0 if terms else WORDLESS_SOUND_TRUST)
-        if self._dense is not None:
-            held, term_mass, gram_mass = self._dense.held(terms, unknown_terms, grams, index.unknown_ngram_idf)
-        else:
-            held, term_mass, gram_mass = _held(terms, unknown_terms, grams, index, self._documents)
+
+        size = index.size
+        held, term_mass = _overlap(terms, index.terms, unknown_terms, 0.0, self._documents)
+        heard, gram_mass = _overlap(grams, index.ngrams, {}, index.unknown_ngram_idf, self._documents)
         # Entries and exemplars lie in one array; one expression scores both. An entry's share
         # is what it holds over the query's mass; an exemplar's is the Dice coefficient, what it
-        # holds over the mean of the query's mass and its own. A query without a term or n-gram
-        # the base holds has held nothing, whatever its mass is taken to be.
-        masses = np.array([term_mass or 1.0, gram_mass or 1.0])
-        shares = held / (self._exemplar_halves + np.outer(masses, self._query_part))
-        mix = np.array([WORD_SHARE, (1.0 - WORD_SHARE) * sound_trust]) @ shares
-        size = index.size
+        # holds over the mean of the query's mass and its own.
+        mix = held / (self._exemplar_term_half + term_mass * self._query_part) if term_mass else held
+        mix *= WORD_SHARE
+        if gram_mass:
+            sounds = heard / (self._exemplar_gram_half + gram_mass * self._query_part)
+            sounds *= (1.0 - WORD_SHARE) * sound_trust
+            mix += sounds
         nearest = np.maximum.reduceat(mix[size:], index.exemplars.starts)
         words_and_sounds = 1.0 if self.phrasings is None else 1.0 - PHRASING_SHARE
         combined = mix[:size] * ((1.0 - NEAREST_SHARE) * words_and_sounds)
@@ -398,86 +392,29 @@ def _unknown_factor(term: str, analysis: Analysis) -> float:
     return UNKNOWN_PROPER_FACTOR if term in analysis.proper else UNKNOWN_NOUN_FACTOR
 
 
-def _held(
-    terms: dict[str, float], unknown: dict[str, float], grams: list[str], index: index_module.Index, size: int
-) -> tuple[np.ndarray, float, float]:
-    """Per document, the idf-weighted mass of the query's terms (row 0) and n-grams (row 1) it
-    holds, gathered from the postings; and the query's whole mass of each, with `unknown`
-    pricing the terms no document holds and the index's unknown_ngram_idf the n-grams."""
-    held = np.zeros((2, size))
-    masses = []
-    for row, (weights, postings, priced, default) in enumerate(
-        ((terms, index.terms, unknown, 0.0), (dict.fromkeys(grams, 1.0), index.ngrams, {}, index.unknown_ngram_idf))
-    ):
-        total = 0.0
-        found: list[index_module.Postings] = []
-        scale: list[float] = []
-        for item, weight in weights.items():
-            posting = postings.get(item)
-            if posting is None:
-                total += weight * priced.get(item, default)
-            else:
-                total += weight * posting.idf
-                found.append(posting)
-                scale.append(weight)
-        masses.append(total)
-        if found:
-            values = np.concatenate([posting.mass for posting in found])
-            values *= np.repeat(scale, [posting.docs.size for posting in found])
-            docs = np.concatenate([posting.docs for posting in found])
-            held[row] = np.bincount(docs, weights=values, minlength=size)
-    return held, masses[0], masses[1]
-
-
-@dataclass(frozen=True, slots=True)
-class _DensePostings:
-    """The index's postings as the rows of one matrix: what each term or n-gram earns each document."""
-
-    terms: dict[str, tuple[int, float]]  # term: its row and idf
-    grams: dict[str, tuple[int, float]]
-    matrix: np.ndarray
-
-    @classmethod
-    def of(cls, index: index_module.Index, size: int) -> _DensePostings | None:
-        """The dense layout of `index` over `size` documents, if it fits in DENSE_CELLS."""
-        rows = len(index.terms) + len(index.ngrams)
-        if rows * size > DENSE_CELLS:
-            return None
-        matrix = np.zeros((rows, size))
-        numbered: list[dict[str, tuple[int, float]]] = [{}, {}]
-        row = 0
-        for table, numbers in zip((index.terms, index.ngrams), numbered, strict=True):
-            for key, posting in table.items():
-                matrix[row, posting.docs] = posting.mass
-                numbers[key] = (row, posting.idf)
-                row += 1
-        return cls(numbered[0], numbered[1], matrix)
-
-    def held(
-        self, terms: dict[str, float], unknown: dict[str, float], grams: list[str], unknown_gram_idf: float
-    ) -> tuple[np.ndarray, float, float]:
-        """What `_held` gives, in one gather of rows and one product."""
-        rows: list[int] = []
-        weights: list[float] = []
-        term_mass = 0.0
-        for term, weight in terms.items():
-            found = self.terms.get(term)
-            if found is None:
-                term_mass += weight * unknown.get(term, 0.0)
-            else:
-                rows.append(found[0])
-                weights.append(weight)
-                term_mass += weight * found[1]
-        n_terms = len(rows)
-        gram_mass = 0.0
-        for gram in grams:
-            found = self.grams.get(gram)
-            if found is None:
-                gram_mass += unknown_gram_idf
-            else:
-                rows.append(found[0])
-                gram_mass += found[1]
-        n_grams = len(rows) - n_terms
-        # Row 0 weighs the terms' rows, row 1 adds up the n-grams'.
-        mixing = np.array([weights + [0.0] * n_grams, [0.0] * n_terms + [1.0] * n_grams])
-        return mixing @ self.matrix[rows], term_mass, gram_mass
+def _overlap(
+    weights: dict[str, float],
+    postings: dict[str, index_module.Postings],
+    unknown: dict[str, float],
+    unknown_default: float,
+    size: int,
+) -> tuple[np.ndarray, float]:
+    """Per document, the idf-weighted mass of `weights` it holds; and the query's whole mass,
+    with `unknown` (else `unknown_default`) pricing what no document holds."""
+    total = 0.0
+    found: list[index_module.Postings] = []
+    scale: list[float] = []
+    for item, weight in weights.items():
+        posting = postings.get(item)
+        if posting is None:
+            total += weight * unknown.get(item, unknown_default)
+        else:
+            total += weight * posting.idf
+            found.append(posting)
+            scale.append(weight)
+    if not found:
+        return np.zeros(size), total
+    values = np.concatenate([posting.mass for posting in found])
+    if any(weight != 1.0 for weight in scale):
+        values *= np.repeat(scale, [posting.docs.size for posting in found])
+    return np.bincount(np.concatenate([posting.docs for posting in found]), weights=values, minlength=size), total

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from faq.analyzer import DIRECTION_WEIGHT
@@ -293,26 +292,3 @@ def test_a_direction_a_pattern_decided_counts_for_more_than_a_word(matcher: Matc
     assert analysis.directed == {deposit}
     terms, _ = matcher._query_terms(analysis)
     assert terms[deposit] == DIRECTION_WEIGHT * analysis.terms[deposit]
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "入金が反映されない",
-        "ぱすわーどわすれた",
-        "withdrawl delayed",
-        "Gmailのパスワード",
-        "zzzz",
-        "",
-        "今日の相場",
-        "2FA",
-    ],
-)
-def test_the_dense_layout_scores_as_the_postings_do(
-    matcher: Matcher, query: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("faq.matcher.DENSE_CELLS", 0)  # a base too big to lay out densely
-    sparse = Matcher(matcher.kb, remember=0)
-    assert matcher._dense is not None and sparse._dense is None
-    analysis = matcher.analyzer.analyze(query)
-    assert np.allclose(matcher._scores(analysis, 1.0), sparse._scores(analysis, 1.0), rtol=0, atol=1e-12)
