@@ -145,6 +145,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("お昼に問い合わせフォームから送ったけど返事が来ない", "faq"),  # at lunch, not about lunch hours
         ("昼休みにサポートに連絡したのに対応してもらえない", "fallback"),
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
+        ("夜に問い合わせたけど返事がない", "fallback"),  # sent at night: about the reply, not our hours
+        ("土日に問い合わせしたのに返信が来ない", "faq"),  # the inquiry form's answer
+        ("土日に問い合わせしたら返事はいつ来る?", "hours"),
+        ("夜も問い合わせできますか", "hours"),
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),
         ("もう機械はいいので人に対応してもらいたい", "handoff"),
