@@ -19,7 +19,7 @@ import snowballstemmer
 from sudachipy import Dictionary, SplitMode
 
 from faq import stopwords
-from faq.normalize import clean, fold, fold_clean, is_latin_word, kana_fold
+from faq.normalize import clean, fold, fold_clean, fold_origins, is_latin_word, kana_fold
 
 # Topic-bearing parts of speech, with how much a match on each says about the topic.
 _POS_WEIGHT = {"名詞": 1.0, "形状詞": 0.7, "動詞": 0.6, "形容詞": 0.6}
@@ -151,8 +151,12 @@ class Analyzer:
         ]
         self._transfers = frozenset(name for names, _ in self._directions for name in names)
 
-    def analyze(self, text: str, ngrams: bool = True) -> Analysis:
-        """Analyse one text (a question, keyword, answer or query); n-grams only when asked."""
+    def analyze(self, text: str, ngrams: bool = True, read_phrases: bool = True) -> Analysis:
+        """Analyse one text (a question, keyword, answer or query); n-grams only when asked.
+
+        The phrase that decided a transfer's direction stands as that direction alone, unless
+        `read_phrases` is off (an entry's own questions keep every word for the index).
+        """
         text = clean(text)
         if self._stop_phrases is not None:
             text = self._stop_phrases.sub(_drop_stop_phrase, text)
@@ -162,6 +166,15 @@ class Analyzer:
             # A synonym inside another company's name (トレード in ビットトレード) is part of the name.
             spans = [span for span in spans if not any(b <= span[0] and span[1] <= e for b, e, _ in others)]
             spans += others
+        directed, phrases = self._direction(text, others) if self._directions else (frozenset(), [])
+        if not read_phrases:
+            phrases = []
+        if phrases:
+            # The phrase that decided a direction (外部ウォレットから送った) says one thing, a deposit:
+            # its places and verbs, written more often about withdrawals, say no more.
+            # Another company's name in it stays: whose the money was still matters.
+            spans = [span for span in spans if span in others or not _inside(span, phrases)]
+        if others or phrases:
             groups = {name for _, _, names in spans for name in names}
         terms: dict[str, float] = {}
         compounds: dict[str, tuple[str, ...]] = {}
@@ -179,6 +192,11 @@ class Analyzer:
         named: tuple[str, ...] = ()  # an English brand, for the word right after it (Netflix password)
         member_groups = self._member_groups
         for begin, end, token in self._tokens_of(text):
+            if phrases and _inside((begin, end, frozenset()), phrases):
+                readings.append(" ")  # ends a run of readings, as punctuation does
+                heard.append("\n")
+                previous, previous_groups, owner = None, (), ()
+                continue
             readings.append(token.reading)
             covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else None
             theirs = tuple(n for names in covering for n in names if n.startswith(OTHER_PREFIX)) if covering else ()
@@ -231,16 +249,9 @@ class Analyzer:
             if token.proper:
                 proper.update(token.names)
         groups |= self._sound_synonyms("".join(heard).replace(" ", ""))
-        directed: frozenset[str] = frozenset()
-        if self._directions:
-            folded = fold_clean(text)
-            if others:
-                # The text again with each other company's name read as 他社 (another company),
-                # which direction patterns name: コインチェックから送った came in from elsewhere.
-                for begin, end, _ in sorted(others, reverse=True):
-                    text = text[:begin] + OTHER_COMPANY + text[end:]
-                folded += "\n" + fold_clean(text)
-            groups, directed = self._direction_of(folded, groups)
+        if directed:
+            # The message goes under the decided direction's group and under no other direction's.
+            groups = (groups - self._transfers) | directed
         if groups:
             for term in [t for t in terms if t in member_groups and member_groups[t] & groups]:
                 del terms[term]  # a word that is itself a synonym spelling is its group
@@ -259,15 +270,38 @@ class Analyzer:
             directed=directed,
         )
 
-    def _direction_of(self, folded: str, groups: set[str]) -> tuple[set[str], frozenset[str]]:
-        """With one direction's patterns matching (外部ウォレットから送った: a deposit), the
-        message goes under that direction's group and under no other direction's; several
-        matching, or none, leave the groups as they are."""
-        matching = [names for names, patterns in self._directions if any(p.search(folded) for p in patterns)]
+    def _direction(self, text: str, others: list[Span]) -> tuple[frozenset[str], list[tuple[int, int]]]:
+        """The groups of the one direction whose patterns match (外部ウォレットから送った: a
+        deposit), with where in `text` they matched; nothing when several match, or none.
+
+        Patterns read the folded text, and again with each other company's name as 他社 (another
+        company): コインチェックから送った came in from elsewhere.
+        """
+        lines = [text, *([_as_other_company(text, others)[0]] if others else [])]
+        folded = [fold_clean(line) for line in lines]
+        matching = [
+            (names, patterns)
+            for names, patterns in self._directions
+            if any(p.search(f) for p in patterns for f in folded)
+        ]
         if len(matching) != 1:
-            return groups, frozenset()
-        others = {name for names, _ in self._directions for name in names}
-        return (groups - others) | matching[0], frozenset(matching[0])
+            return frozenset(), []
+        names, patterns = matching[0]
+        # Where each folded character stands in `text`: through the renaming for the second line.
+        origins = [fold_origins(text)]
+        if others:
+            renamed = fold_origins(lines[1])
+            placed = _as_other_company(text, others)[1]
+            origins.append(None if renamed is None else [placed[i] for i in renamed])
+        phrases = [
+            (at[m.start()], at[m.end() - 1] + 1)
+            for at, line in zip(origins, folded, strict=True)
+            if at is not None
+            for p in patterns
+            for m in p.finditer(line)
+            if m.end() > m.start()
+        ]
+        return frozenset(names), phrases
 
     def latin_spellings(self) -> dict[str, frozenset[str]]:
         """The one-word Latin spellings of the synonym groups (deposit, reflected) and their stems
@@ -415,6 +449,28 @@ def _spans(automaton: ahocorasick.Automaton | None, text: str, folded: str, kata
         if _whole_word(folded, start, end + 1) and (not katakana_whole or _whole_katakana(folded, start, end + 1)):
             spans.append((start, end + 1, names))
     return spans
+
+
+def _inside(span: Span, phrases: list[tuple[int, int]]) -> bool:
+    """Whether a span lies within one of `phrases`."""
+    return any(begin <= span[0] and span[1] <= end for begin, end in phrases)
+
+
+def _as_other_company(text: str, others: list[Span]) -> tuple[str, list[int]]:
+    """`text` with each other company's name written 他社, and where each of its characters
+    stands in `text` (both characters of 他社 stand for the whole name)."""
+    pieces: list[str] = []
+    origins: list[int] = []
+    at = 0
+    for begin, end, _ in sorted(others, key=lambda span: (span[0], -span[1])):
+        if begin < at:
+            continue  # a name inside one already replaced (GMO in GMOコイン)
+        pieces += [text[at:begin], OTHER_COMPANY]
+        origins += [*range(at, begin), begin, *[end - 1] * (len(OTHER_COMPANY) - 1)]
+        at = end
+    pieces.append(text[at:])
+    origins += range(at, len(text))
+    return "".join(pieces), origins
 
 
 def _outermost(spans: list[Span]) -> list[Span]:

@@ -99,7 +99,7 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
     for doc, entry in enumerate(kb.entries):
         starts.append(len(exemplars))
         n_questions = sum(len(q) for q in entry.questions.values()) + len(entry.title)
-        analysed = [analyzer.analyze(text) for text in _exemplar_texts(entry)]
+        analysed = [analyzer.analyze(text, read_phrases=False) for text in _exemplar_texts(entry)]
         exemplars.extend(analysed)
         questions = _merge(analysed[:n_questions])
         keywords = _merge(analysed[n_questions:])

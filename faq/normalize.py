@@ -61,3 +61,10 @@ def fold_clean(text: str) -> str:
 def is_latin_word(token: str) -> bool:
     """True for ASCII letters and digits (an English word, a code, a number)."""
     return token.isascii() and any(ch.isalnum() for ch in token)
+
+
+def fold_origins(text: str) -> list[int] | None:
+    """For each character of `fold_clean(text)`, where it stands in `text`; None in the rare case
+    that lower-casing changes the length (İ)."""
+    origins = [i for i, ch in enumerate(text) if ch not in _LONG_VOWELS]
+    return origins if len(origins) == len(fold_clean(text)) else None

@@ -29,6 +29,23 @@ def test_the_particles_around_a_transfer_say_which_way_it_went() -> None:
     assert analyzer.analyze("外部から送って外部に送金した").directed == frozenset()
 
 
+def test_the_phrase_that_decided_a_direction_stands_as_that_direction() -> None:
+    # 外部から送った says "a deposit"; the words wholly inside the phrase its pattern matched (外部から送),
+    # written more often about withdrawals, no longer speak on their own, as words or as sounds.
+    analyzer = Analyzer([["入金", "振込"], ["出金", "送金"]], directions=DIRECTIONS)
+    analysis = analyzer.analyze("外部から送ったBTCが着金しない")
+    assert analysis.directed == analyzer.groups_of("入金") <= analysis.terms.keys()
+    assert "外部" not in analysis.terms and {"送ル", "btc", "着金"} <= analysis.terms.keys()  # 送っ outreaches it
+    assert "ガイ" not in analysis.ngrams and "チャッ" not in analysis.ngrams and "チャ" in analysis.ngrams
+    # Indexing an entry's own questions keeps every word.
+    whole = analyzer.analyze("外部から送ったBTCが着金しない", read_phrases=False)
+    assert {"外部", "送ル"} <= whole.terms.keys() and whole.directed == analysis.directed
+    # Another company's name in the phrase stays: whose the money was still matters.
+    company = Analyzer([["入金"]], directions=[("入金", ["他社から.{0,9}送金"])], others=["コインチェック"])
+    terms = company.analyze("コインチェックから送金したのに着かない").terms
+    assert "≠コインチェック" in terms and "送金" not in terms
+
+
 def test_an_english_brand_owns_the_word_right_after_it() -> None:
     assert Analyzer().analyze("youtube password reset not working").owned == ((("youtub",), ("password",)),)
     # No particle says how far a name reaches: the bank is PayPay's, the deposit is not.

@@ -78,6 +78,9 @@ SPELLINGS = [
     ("別の取引所からビットコイン移したけど残高に出てこない", "deposit-not-reflected"),
     ("友達のウォレットに送金したのに届いてないって言われた", "withdrawal-delayed"),
     ("sent ETH from my metamask but it is not showing", "deposit-not-reflected"),
+    ("外部ウォレットから送ったBTCが着金しない", "deposit-not-reflected"),  # 外部ウォレット leans to withdrawals
+    ("他の取引所に送金したのに反映されない", "withdrawal-delayed"),  # 反映されない leans to deposits
+    ("外部ウォレットに送金したけど反映されない", "withdrawal-delayed"),
     (
         "他の取引所からBTC送ったのにこっちの口座に着いてない",
         "deposit-not-reflected",
