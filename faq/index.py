@@ -91,7 +91,7 @@ def build(kb: KnowledgeBase, analyzer: Analyzer) -> Index:
     term_strength: dict[str, dict[int, float]] = defaultdict(dict)
     term_df: dict[str, float] = defaultdict(float)
     ngram_docs: dict[str, list[int]] = defaultdict(list)
-    answers = [analyzer.analyze("\n".join(e.answer.values()), ngrams=False) for e in kb.entries]
+    answers = [analyzer.analyze("\n".join(e.answer.values()), ngrams=False, read_phrases=False) for e in kb.entries]
     avg_answer = max(1.0, sum(len(a.terms) for a in answers) / max(1, n_docs))
     exemplars: list[Analysis] = []
     starts: list[int] = []
