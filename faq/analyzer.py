@@ -277,7 +277,8 @@ class Analyzer:
         Patterns read the folded text, and again with each other company's name as 他社 (another
         company): コインチェックから送った came in from elsewhere.
         """
-        lines = [text, *([_as_other_company(text, others)[0]] if others else [])]
+        renamed, placed = _as_other_company(text, others) if others else ("", [])
+        lines = [text, renamed] if others else [text]
         folded = [fold_clean(line) for line in lines]
         matching = [
             (names, patterns)
@@ -290,9 +291,8 @@ class Analyzer:
         # Where each folded character stands in `text`: through the renaming for the second line.
         origins = [fold_origins(text)]
         if others:
-            renamed = fold_origins(lines[1])
-            placed = _as_other_company(text, others)[1]
-            origins.append(None if renamed is None else [placed[i] for i in renamed])
+            through = fold_origins(renamed)
+            origins.append(None if through is None else [placed[i] for i in through])
         phrases = [
             (at[m.start()], at[m.end() - 1] + 1)
             for at, line in zip(origins, folded, strict=True)

@@ -128,3 +128,14 @@ def test_a_spelling_inside_a_longer_one_is_part_of_that_word() -> None:
         terms = analyzer.analyze(text).terms
         assert two_factor <= terms.keys() and not password & terms.keys()
     assert password <= analyzer.analyze("パスワードが通らない").terms.keys()
+
+
+def test_a_name_inside_another_on_the_list_is_read_as_one_other_company() -> None:
+    # GMO and GMOコイン are both on the list: the text reads 他社から送金, and the phrase it matched
+    # maps back onto the whole name, which stays.
+    directions = [("入金", ["他社から.{0,9}送金"]), ("出金", ["他社(に|へ).{0,9}送金"])]
+    analyzer = Analyzer([["入金"], ["出金", "送金"]], directions=directions, others=["GMO", "GMOコイン"])
+    analysis = analyzer.analyze("GMOコインから送金したのに反映されない")
+    assert analysis.directed == analyzer.groups_of("入金")
+    assert "≠gmoコイン" in analysis.terms and not analyzer.groups_of("出金") & analysis.terms.keys()
+    assert "ソウ" not in analysis.ngrams and "ハン" in analysis.ngrams  # 送金 is the phrase's, 反映 not
