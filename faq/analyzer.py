@@ -40,6 +40,7 @@ _MIN_READING_SYNONYM = 3
 _CHUNK_CHARS = 8000
 _CACHE_LIMIT = 200_000
 Span = tuple[int, int, frozenset[str]]  # where a spelling stands, and the groups or names it spells
+Phrase = tuple[int, int, str]  # where a direction's pattern matched, and that pattern (folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,26 +155,35 @@ class Analyzer:
     def analyze(self, text: str, ngrams: bool = True, read_phrases: bool = True) -> Analysis:
         """Analyse one text (a question, keyword, answer or query); n-grams only when asked.
 
-        The phrase that decided a transfer's direction stands as that direction alone, unless
-        `read_phrases` is off (an entry's own questions keep every word for the index).
+        The words of the phrase that decided a transfer's direction stand as that direction alone,
+        topics the synonyms name excepted, unless `read_phrases` is off: the index reads an entry's
+        own questions and answer whole (the phrasing model learns them as customers' are read).
         """
         text = clean(text)
         if self._stop_phrases is not None:
-            text = self._stop_phrases.sub(_drop_stop_phrase, text)
+            stopped = self._stop_phrases.sub(_drop_stop_phrase, text)
+            text = clean(stopped) if stopped != text else text  # one space where a phrase was
         groups, spans = self._surface_synonyms(text)
         others = self._other_names(text)
         if others:
             # A synonym inside another company's name (トレード in ビットトレード) is part of the name.
             spans = [span for span in spans if not any(b <= span[0] and span[1] <= e for b, e, _ in others)]
             spans += others
-        directed, phrases = self._direction(text, others) if self._directions else (frozenset(), [])
-        if not read_phrases:
-            phrases = []
+        directed, phrases = self._direction(text, others, read_phrases) if self._directions else (frozenset(), [])
         if phrases:
             # The phrase that decided a direction (外部ウォレットから送った) says one thing, a deposit:
-            # its places and verbs, written more often about withdrawals, say no more.
-            # Another company's name in it stays: whose the money was still matters.
-            spans = [span for span in spans if span in others or not _inside(span, phrases)]
+            # its words, places and verbs written more often about one direction or the other, say
+            # no more. The topics the synonyms name keep their say (パスワード in 外部に送金したいけど
+            # パスワードを忘れた), save those its pattern spells (取引所, 反映), and so does another
+            # company's name.
+            spans = [
+                span
+                for span in spans
+                if span in others
+                or not (
+                    _within(span, phrases) and (span[2] <= self._transfers or _spelled(text, span[0], span[1], phrases))
+                )
+            ]
         if others or phrases:
             groups = {name for _, _, names in spans for name in names}
         terms: dict[str, float] = {}
@@ -192,13 +202,13 @@ class Analyzer:
         named: tuple[str, ...] = ()  # an English brand, for the word right after it (Netflix password)
         member_groups = self._member_groups
         for begin, end, token in self._tokens_of(text):
-            if phrases and _inside((begin, end, frozenset()), phrases):
+            covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else None
+            if phrases and not covering and _within((begin, end, frozenset()), phrases):
                 readings.append(" ")  # ends a run of readings, as punctuation does
                 heard.append("\n")
-                previous, previous_groups, owner = None, (), ()
+                previous, previous_groups, owner, named = None, (), (), ()
                 continue
             readings.append(token.reading)
-            covering = [names for b, e, names in spans if b <= begin and end <= e] if spans else None
             theirs = tuple(n for names in covering for n in names if n.startswith(OTHER_PREFIX)) if covering else ()
             if not theirs:
                 heard.append(token.reading)
@@ -270,9 +280,9 @@ class Analyzer:
             directed=directed,
         )
 
-    def _direction(self, text: str, others: list[Span]) -> tuple[frozenset[str], list[tuple[int, int]]]:
+    def _direction(self, text: str, others: list[Span], where: bool = True) -> tuple[frozenset[str], list[Phrase]]:
         """The groups of the one direction whose patterns match (外部ウォレットから送った: a
-        deposit), with where in `text` they matched; nothing when several match, or none.
+        deposit), with where in `text` they matched when asked; nothing when several match, or none.
 
         Patterns read the folded text, and again with each other company's name as 他社 (another
         company): コインチェックから送った came in from elsewhere.
@@ -288,13 +298,15 @@ class Analyzer:
         if len(matching) != 1:
             return frozenset(), []
         names, patterns = matching[0]
+        if not where:
+            return frozenset(names), []
         # Where each folded character stands in `text`: through the renaming for the second line.
         origins = [fold_origins(text)]
         if others:
             through = fold_origins(renamed)
             origins.append(None if through is None else [placed[i] for i in through])
         phrases = [
-            (at[m.start()], at[m.end() - 1] + 1)
+            (at[m.start()], at[m.end() - 1] + 1, p.pattern)
             for at, line in zip(origins, folded, strict=True)
             if at is not None
             for p in patterns
@@ -451,9 +463,16 @@ def _spans(automaton: ahocorasick.Automaton | None, text: str, folded: str, kata
     return spans
 
 
-def _inside(span: Span, phrases: list[tuple[int, int]]) -> bool:
+def _within(span: Span, phrases: list[Phrase]) -> bool:
     """Whether a span lies within one of `phrases`."""
-    return any(begin <= span[0] and span[1] <= end for begin, end in phrases)
+    return any(begin <= span[0] and span[1] <= end for begin, end, _ in phrases)
+
+
+def _spelled(text: str, begin: int, end: int, phrases: list[Phrase]) -> bool:
+    """Whether text[begin:end] lies within one of `phrases` and that phrase's pattern spells it
+    (外部 and 送金 in (外部|…)(に|へ).{0,15}(送金|…); not BTC in its gap)."""
+    word = fold_clean(text[begin:end]).strip()
+    return bool(word) and any(b <= begin and end <= e and word in pattern for b, e, pattern in phrases)
 
 
 def _as_other_company(text: str, others: list[Span]) -> tuple[str, list[int]]:

@@ -139,3 +139,11 @@ def test_a_name_inside_another_on_the_list_is_read_as_one_other_company() -> Non
     assert analysis.directed == analyzer.groups_of("入金")
     assert "≠gmoコイン" in analysis.terms and not analyzer.groups_of("出金") & analysis.terms.keys()
     assert "ソウ" not in analysis.ngrams and "ハン" in analysis.ngrams  # 送金 is the phrase's, 反映 not
+
+
+def test_a_text_whose_folding_changes_length_still_gets_its_direction() -> None:
+    # İ lower-cases to two characters, so offsets cannot be mapped back: the direction is still
+    # decided, and every word keeps its say.
+    analyzer = Analyzer([["入金", "振込"], ["出金", "送金"]], directions=DIRECTIONS)
+    analysis = analyzer.analyze("İstanbulの外部から送ったBTCが着金しない")
+    assert analysis.directed == analyzer.groups_of("入金") and "外部" in analysis.terms

@@ -149,6 +149,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("土日に問い合わせしたのに返信が来ない", "faq"),  # the inquiry form's answer
         ("土日に問い合わせしたら返事はいつ来る?", "hours"),
         ("夜も問い合わせできますか", "hours"),
+        ("夜に問い合わせしましたが返事がない", "fallback"),  # polite past
+        ("週末に問い合わせてますが返事がない", "fallback"),  # already waiting on one
+        ("土日に問い合わせたら返事はいつ来る?", "hours"),  # if I write at the weekend: as したら
         ("サポートの方に引き継いでもらえますか", "handoff"),
         ("担当者とやり取りさせてください", "handoff"),
         ("もう機械はいいので人に対応してもらいたい", "handoff"),

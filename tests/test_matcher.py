@@ -81,6 +81,12 @@ SPELLINGS = [
     ("外部ウォレットから送ったBTCが着金しない", "deposit-not-reflected"),  # 外部ウォレット leans to withdrawals
     ("他の取引所に送金したのに反映されない", "withdrawal-delayed"),  # 反映されない leans to deposits
     ("外部ウォレットに送金したけど反映されない", "withdrawal-delayed"),
+    # The words of the direction's phrase that its pattern does not spell keep their say.
+    ("外部ウォレットに送金したいけどパスワードを忘れて入れない", "forgot-password"),
+    ("外部から送金したけど二段階認証のコードを入れた", "two-factor-auth"),
+    ("ウォレットに移したいのに二段階認証コードを入れても弾かれる", "two-factor-auth"),
+    ("I sent BTC on Kraken from my wallet deposit is missing", "deposit-not-reflected"),  # Kraken owns nothing
+    ("アカウントに ビットコイン 0.005BTCが反映されない", "deposit-not-reflected"),  # a stop phrase's space is one
     (
         "他の取引所からBTC送ったのにこっちの口座に着いてない",
         "deposit-not-reflected",
