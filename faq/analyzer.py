@@ -437,8 +437,9 @@ class Analyzer:
 
     def _other_names(self, text: str) -> list[Span]:
         """Where other companies' names stand in `text`, as written save for case, and whole
-        (モンスト is not in デモンストレーション)."""
-        return _spans(self._by_other, text, text.lower(), katakana_whole=True)
+        (モンスト is not in デモンストレーション); a name inside a longer one is part of it (GMO in
+        GMOコイン names one company)."""
+        return _outermost(_spans(self._by_other, text, text.lower(), katakana_whole=True))
 
     def _sound_synonyms(self, reading: str) -> set[str]:
         if self._by_sound is None:

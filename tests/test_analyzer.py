@@ -138,6 +138,7 @@ def test_a_name_inside_another_on_the_list_is_read_as_one_other_company() -> Non
     analysis = analyzer.analyze("GMOコインから送金したのに反映されない")
     assert analysis.directed == analyzer.groups_of("入金")
     assert "≠gmoコイン" in analysis.terms and not analyzer.groups_of("出金") & analysis.terms.keys()
+    assert "≠gmo" not in analysis.terms  # one company, named once
     assert "ソウ" not in analysis.ngrams and "ハン" in analysis.ngrams  # 送金 is the phrase's, 反映 not
 
 
