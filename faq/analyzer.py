@@ -471,7 +471,7 @@ def _within(span: Span, phrases: list[Phrase]) -> bool:
 
 def _spelled(text: str, begin: int, end: int, phrases: list[Phrase]) -> bool:
     """Whether text[begin:end] lies within one of `phrases` and that phrase's pattern spells it
-    (外部 and 送金 in (外部|…)(に|へ).{0,15}(送金|…); not BTC in its gap)."""
+    (取引所 and 反映 in (他の取引所|…)(に|へ).{0,15}(反映|…); not パスワード in its gap)."""
     word = fold_clean(text[begin:end]).strip()
     return bool(word) and any(b <= begin and end <= e and word in pattern for b, e, pattern in phrases)
 
