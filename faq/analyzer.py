@@ -325,6 +325,17 @@ class Analyzer:
                     found[form] = found.get(form, frozenset()) | groups
         return found
 
+    def latin_phrase_words(self) -> frozenset[str]:
+        """The words of the synonym groups' Latin phrases (help, center): a mistyped one is respelt
+        towards them, so that its phrase (help center) is found."""
+        return frozenset(
+            word
+            for member in self._member_groups
+            if member.isascii() and " " in member
+            for word in member.split()
+            if word.isalpha()
+        )
+
     def latin_term(self, word: str) -> str:
         """The term an English word stands for, as `analyze` gives it (its stem)."""
         stem: str = self._stemmer.stemWord(word.lower())

@@ -157,9 +157,9 @@ class Matcher:
         self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions, readings, kb.others)
         self.index = shipped.index if shipped is not None else index_module.build(kb, self.analyzer)
         # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
-        # Latin spellings, which the index holds under their group's name.
+        # Latin spellings (the index holds them under their group's name) and phrases' words.
         self._spelled = self.analyzer.latin_spellings()
-        latin = {t for t in self.index.terms if t.isascii()} | set(self._spelled)
+        latin = {t for t in self.index.terms if t.isascii()} | set(self._spelled) | self.analyzer.latin_phrase_words()
         self._latin_terms = sorted(t for t in latin if len(t) >= 3)
         self._corrections: dict[str, str | None] = {}
         self._remember = remember

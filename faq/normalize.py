@@ -14,6 +14,9 @@ _LONG_VOWELS = "ー〜～~‐－―"
 _SPACE_RE = re.compile(r"\s+")
 # After NFKC, a hyphen or dash that follows kana is a long-vowel mark typed on the wrong key.
 _KANA_DASH_RE = re.compile(r"(?<=[\u3041-\u30ff])[-\u2010-\u2015\u2212]")
+# A lone small Latin letter between two kana is what romaji input left behind (やっtてる,
+# おねがいsします): the kana after it is the one that was meant.
+_ROMAJI_LEFTOVER_RE = re.compile(r"(?<=[\u3041-\u30ff])[a-z](?=[\u3041-\u30ff])")
 
 
 _KANA_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
@@ -38,9 +41,10 @@ def _strip_controls(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFKC-fold widths, drop control characters and collapse spaces."""
+    """NFKC-fold widths, drop control characters and romaji leftovers, and collapse spaces."""
     text = unicodedata.normalize("NFKC", _strip_controls(text))
-    return _KANA_DASH_RE.sub("ー", _SPACE_RE.sub(" ", text)).strip()
+    text = _ROMAJI_LEFTOVER_RE.sub("", _SPACE_RE.sub(" ", text))
+    return _KANA_DASH_RE.sub("ー", text).strip()
 
 
 def fold(text: str) -> str:

@@ -230,6 +230,8 @@ async def test_a_time_in_a_question_about_something_else_is_not_an_hours_questio
         ("ねんまつねんしのたいおうは?", "hours"),
         ("ぎんこうのまどぐちってなんじまで?", "fallback"),  # a bank's hours, in kana too
         ("よるでもいいんですけど、でんわのうけつけじかんは?", "hours"),  # いいん is not 医院
+        ("土日もやっtてる?", "hours"),  # a romaji leftover (っt) does not hide the question
+        ("おぺれーたーにつないdでください", "handoff"),
     ],
 )
 async def test_requests_and_hours_written_all_in_kana(converse: Converse, text: str, intent: str) -> None:

@@ -66,6 +66,9 @@ SPELLINGS = [
     ("My Withdrawal Is Stuck", "withdrawal-delayed"),  # capitals typed, not a name
     ("Withdrawl delayed", "withdrawal-delayed"),  # a capital starting the sentence: still a typo
     ("how to opne an account", "account-opening"),  # a typo inside a phrase the synonyms know
+    ("hepl center where", "help-center"),  # a typo of a word the synonyms know only in a phrase
+    ("whats your phone numbr", "phone-support"),
+    ("ﾊﾟｽﾜｰﾄﾞわすれtた", "forgot-password"),  # a romaji leftover in half-width katakana and kana
     ("how do i open an acount with you", "account-opening"),
     ("三井住友の口座から振り込んだのに反映されない", "deposit-not-reflected"),  # the bank's account, our deposit
     ("APIキーの権限設定", "api-usage"),  # the owner (API key) is ours
