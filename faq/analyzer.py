@@ -24,6 +24,8 @@ from faq.normalize import clean, fold, fold_clean, fold_origins, is_latin_word, 
 # Topic-bearing parts of speech, with how much a match on each says about the topic.
 _POS_WEIGHT = {"名詞": 1.0, "形状詞": 0.7, "動詞": 0.6, "形容詞": 0.6}
 _SEPARATOR_POS = frozenset({"補助記号", "空白", "記号"})
+# Nouns that count or measure after a number (円, 回, 時間; 分 and 前 as in 10万円分, 3日前).
+_MEASURE_POS = frozenset({"助数詞可能", "助数詞", "副詞可能"})
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _SYNONYM_PREFIX = "≡"
@@ -89,6 +91,8 @@ class _Token:
     shaped: str = ""  # "inner" or "capital"
     boundary: bool = False  # punctuation, which ends a name's reach (whitespace does not)
     space: bool = False  # whitespace, which ownership looks past (au の問い合わせ)
+    numeral: bool = False  # a number (3, 3万, 百), which starts a quantity
+    measure: bool = False  # a word that counts or measures after one (円, 回, 目, 日, 前, 分)
     names: tuple[str, ...] = field(init=False)  # the terms without their weights
 
     def __post_init__(self) -> None:
@@ -197,6 +201,9 @@ class Analyzer:
         owned: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
         at_company = False  # the owner is another company followed by で
+        # The words since a number: an amount, a count or a time (3万円, 2回目, 3日前, 100XRP),
+        # which owns nothing (3万円の入金 is ours, not a stranger's) and is not a topic.
+        quantity = False
         previous: _Token | None = None
         previous_groups: tuple[str, ...] = ()
         named: tuple[str, ...] = ()  # an English brand, for the word right after it (Netflix password)
@@ -241,15 +248,19 @@ class Analyzer:
                 owner, at_company = previous_groups, True
             elif token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
-                owner, at_company = previous_groups or previous.names, False
+                owner, at_company = () if quantity else previous_groups or previous.names, False
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
                 owner = ()
+            unit = previous is not None and previous.numeral and token.noun  # 円 of 3万円, XRP of 100XRP
+            quantity = token.numeral or (quantity and (token.measure or unit))
             previous = token
             if covering:
                 previous_groups = tuple(name for names in covering for name in names)
                 continue  # the synonym group found here stands for this word
             previous_groups = ()
-            for term, weight in token.terms:
+            # The word that counts a number (円 of 3万円, 回 of 2回目) says nothing of the topic;
+            # the number itself may (6桁), and so may a thing counted (2口座, 2 accounts).
+            for term, weight in () if quantity and token.measure else token.terms:
                 if weight > terms.get(term, 0.0):
                     terms[term] = weight
             if token.compound is not None:
@@ -381,18 +392,22 @@ class Analyzer:
                 latin=True,
                 brand=brand,
                 shaped=shaped,
+                numeral=pos[1] == "数詞",
             )
         if pos[0] in _SEPARATOR_POS:
             return _Token("", (), boundary=pos[0] != "空白", space=pos[0] == "空白")
         whole = fold_clean(morpheme.normalized_form())
         reading = fold_clean(morpheme.reading_form() or surface)
         weight = _POS_WEIGHT.get(pos[0])
+        measure = pos[0] == "接尾辞" or pos[2] in _MEASURE_POS
         if weight is None or (pos[0] == "名詞" and pos[1] in ("数詞", "非自立可能")):
             return _Token(
                 reading,
                 (),
                 possessive=surface == "の" and pos[0] == "助詞",
                 locative=surface == "で" and pos[0] == "助詞",
+                numeral=pos[1] == "数詞",
+                measure=measure,
             )
         found: dict[str, float] = {}
         self._add_term(whole, weight, found)
@@ -414,6 +429,7 @@ class Analyzer:
             verbal=pos[0] == "動詞",
             noun=pos[0] == "名詞",
             proper=pos[1] == "固有名詞",
+            measure=measure,
         )
 
     def _add_term(self, term: str, weight: float, terms: dict[str, float]) -> None:

@@ -119,6 +119,20 @@ def test_what_happens_at_another_company_is_theirs() -> None:
     assert analyzer.analyze("スマホで入金したのに反映されない").owned == ()
 
 
+def test_a_quantity_owns_nothing_and_its_counter_is_no_topic() -> None:
+    analyzer = Analyzer([["入金", "振込"]], others=["Gmail"])
+    for text in ("3万円の入金が反映されない", "10万円分の入金", "2回目の入金", "3日前の入金", "100XRPの入金"):
+        analysis = analyzer.analyze(text)
+        assert analysis.owned == (), text
+        assert not {"円", "分", "回", "日", "前"} & analysis.terms.keys(), text
+    # The number may matter (6桁), and so may the thing counted (2口座, 2 accounts).
+    assert "6" in analyzer.analyze("6桁の数字").terms
+    assert "口座" in analyzer.analyze("2口座目を作りたい").terms
+    assert "account" in analyzer.analyze("can i open 2 accounts").terms
+    # A name after the quantity still owns what follows it.
+    assert analyzer.analyze("2つ目のGmailのパスワード").owned[0][0] == ("≠gmail",)
+
+
 def test_a_spelling_inside_a_longer_one_is_part_of_that_word() -> None:
     # ワンタイムパスワード is a two-factor code, not a password; read aloud (わんたいむぱすわーど) too.
     analyzer = Analyzer([["二段階認証", "ワンタイムパスワード"], ["パスワード", "password"]])

@@ -76,6 +76,10 @@ SPELLINGS = [
     ("got a new iPhone, how do I move my 2FA", "two-factor-auth"),  # a device, not a service
     ("my Google Authenticator code is rejected", "two-factor-auth"),
     ("楽天銀行から入金したのに反映されない", "deposit-not-reflected"),  # a bank named in our deposit
+    # An amount, a count or a time owns nothing and is no topic: 円 is not a stranger's.
+    ("3万円の入金が反映されない", "deposit-not-reflected"),
+    ("にゅうきんしたのに0円のまま", "deposit-not-reflected"),
+    ("10万円分の出金がまだ届かない", "withdrawal-delayed"),
     # Which way a transfer went, from its particles: in from elsewhere, or out to elsewhere.
     ("メタマスクから送ったETHがまだ反映されない", "deposit-not-reflected"),
     ("別の取引所からビットコイン移したけど残高に出てこない", "deposit-not-reflected"),
