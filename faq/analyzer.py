@@ -52,7 +52,7 @@ class Analysis:
     A term's weight says how much it tells about the topic (a noun more than a verb); the
     short units of a compound get half their compound's weight, and `compounds` lists them
     so that a compound the index lacks can be replaced by its parts. `verbal` terms (verbs,
-    adjectives) are phrasing more than topic.
+    and nouns that stand as adverbs: さっき, 昨日) are phrasing more than topic.
     """
 
     terms: dict[str, float]
@@ -409,6 +409,11 @@ class Analyzer:
                 numeral=pos[1] == "数詞",
                 measure=measure,
             )
+        # A noun that can stand as an adverb (さっき, 昨日, 今朝, 夜中, 場合) says when or how, not
+        # what: it weighs, and costs when the base lacks it, like a verb.
+        adverbial = pos[0] == "名詞" and pos[2] == "副詞可能"
+        if adverbial:
+            weight = _POS_WEIGHT["動詞"]
         found: dict[str, float] = {}
         self._add_term(whole, weight, found)
         parts: list[str] = []
@@ -426,7 +431,7 @@ class Analyzer:
             tuple(found.items()),
             compound,
             tuple(parts),
-            verbal=pos[0] == "動詞",
+            verbal=pos[0] == "動詞" or adverbial,
             noun=pos[0] == "名詞",
             proper=pos[1] == "固有名詞",
             measure=measure,
