@@ -93,6 +93,7 @@ class _Token:
     space: bool = False  # whitespace, which ownership looks past (au の問い合わせ)
     numeral: bool = False  # a number (3, 3万, 百), which starts a quantity
     measure: bool = False  # a word that counts or measures after one (円, 回, 目, 日, 前, 分)
+    adverbial: bool = False  # a noun that stands as an adverb (さっき, 週末, 場合): when or how, not what
     names: tuple[str, ...] = field(init=False)  # the terms without their weights
 
     def __post_init__(self) -> None:
@@ -248,7 +249,8 @@ class Analyzer:
                 owner, at_company = previous_groups, True
             elif token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
-                owner, at_company = () if quantity else previous_groups or previous.names, False
+                # A quantity or a time owns nothing (3万円の入金, 週末の電話番号).
+                owner, at_company = () if quantity or previous.adverbial else previous_groups or previous.names, False
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
                 owner = ()
             unit = previous is not None and previous.numeral and token.noun  # 円 of 3万円, XRP of 100XRP
@@ -435,6 +437,7 @@ class Analyzer:
             noun=pos[0] == "名詞",
             proper=pos[1] == "固有名詞",
             measure=measure,
+            adverbial=adverbial,
         )
 
     def _add_term(self, term: str, weight: float, terms: dict[str, float]) -> None:

@@ -119,7 +119,7 @@ def test_what_happens_at_another_company_is_theirs() -> None:
     assert analyzer.analyze("スマホで入金したのに反映されない").owned == ()
 
 
-def test_a_quantity_owns_nothing_and_its_counter_is_no_topic() -> None:
+def test_a_quantity_or_a_time_owns_nothing_and_a_counter_is_no_topic() -> None:
     analyzer = Analyzer([["入金", "振込"]], others=["Gmail"])
     for text in ("3万円の入金が反映されない", "10万円分の入金", "2回目の入金", "3日前の入金", "100XRPの入金"):
         analysis = analyzer.analyze(text)
@@ -129,6 +129,8 @@ def test_a_quantity_owns_nothing_and_its_counter_is_no_topic() -> None:
     assert "6" in analyzer.analyze("6桁の数字").terms
     assert "口座" in analyzer.analyze("2口座目を作りたい").terms
     assert "account" in analyzer.analyze("can i open 2 accounts").terms
+    # Nor does a time (さっきの入金, 週末の電話番号).
+    assert analyzer.analyze("さっきの入金").owned == ()
     # A name after the quantity still owns what follows it.
     assert analyzer.analyze("2つ目のGmailのパスワード").owned[0][0] == ("≠gmail",)
 

@@ -208,6 +208,9 @@ async def test_every_menu_title_reaches_its_entry(converse: Converse, kb: Knowle
         # Something else of the channel's that will not open is a problem, not a question of hours.
         ("チャットのアイコンがあいてない", "chat-support"),
         ("チャットの画面が開いてないみたい", "chat-support"),
+        # The number and the form are things, whenever they are asked for.
+        ("朝から問い合わせフォームを探してるんだけどどこ?", "contact-form"),
+        ("週末の電話番号を教えて", "phone-support"),
     ],
 )
 async def test_a_time_in_a_question_about_something_else_is_not_an_hours_question(
