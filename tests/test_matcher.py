@@ -228,9 +228,9 @@ def test_a_handful_of_examples_leaves_the_words_to_decide(kb: KnowledgeBase) -> 
 # A long message explains itself less; its best entry is answered when it clearly leads.
 LONG_MESSAGES = [
     (
-        "昨日の夜に会社の帰りに駅前のコンビニのATMから十万円を振り込んだのですが、朝起きてアプリを開いても"
-        "残高がゼロのままで、妻や子供にも心配されていて困っています",
-        "deposit-not-reflected",
+        "父の代わりに問い合わせたいのですが、父はパソコンが苦手で、声で話せる方が安心するようです。"
+        "口頭で説明できる窓口はありますか。かける前に用意しておくものも教えてください",
+        "phone-support",
     ),
     (
         "最近ずっと相場が下がっていて、友達とも話しているんですが、来年あたりにまた上がると思いますか、"
