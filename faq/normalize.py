@@ -17,6 +17,8 @@ _KANA_DASH_RE = re.compile(r"(?<=[\u3041-\u30ff])[-\u2010-\u2015\u2212]")
 # A lone small Latin letter between two kana is what romaji input left behind (やっtてる,
 # おねがいsします): the kana after it is the one that was meant.
 _ROMAJI_LEFTOVER_RE = re.compile(r"(?<=[\u3041-\u30ff])[a-z](?=[\u3041-\u30ff])")
+# Laughter (笑): w, ww, www after Japanese text, where a word ends.
+_LAUGHTER_RE = re.compile(r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[wW]+(?![A-Za-z0-9])")
 
 
 _KANA_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
@@ -41,9 +43,9 @@ def _strip_controls(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFKC-fold widths, drop control characters and romaji leftovers, and collapse spaces."""
+    """NFKC-fold widths, drop control characters, romaji leftovers and laughter (w), and collapse spaces."""
     text = unicodedata.normalize("NFKC", _strip_controls(text))
-    text = _ROMAJI_LEFTOVER_RE.sub("", _SPACE_RE.sub(" ", text))
+    text = _LAUGHTER_RE.sub("", _ROMAJI_LEFTOVER_RE.sub("", _SPACE_RE.sub(" ", text)))
     return _KANA_DASH_RE.sub("ー", text).strip()
 
 

@@ -18,9 +18,14 @@ from faq.normalize import clean, fold, fold_origins
         ("土日もやっtてる?", "土日もやってる?"),
         ("おねがいsします", "おねがいします"),
         ("ログインでｋきない", "ログインできない"),  # full-width, folded first
+        # Laughter after Japanese goes (w, ww, ｗｗｗ), a word that starts with w stays.
+        ("作れないw", "作れない"),
+        ("草ｗｗｗ", "草"),
+        ("出金ww?", "出金?"),
+        ("入金walletに", "入金walletに"),
+        ("口座Wi-Fi", "口座Wi-Fi"),
         # Letters that are words stay: a capital, two letters, a letter next to kanji or at an end.
         ("AランクのAPI", "AランクのAPI"),
-        ("ｗｗやばいｗ", "wwやばいw"),
         ("てすとabてすと", "てすとabてすと"),
         ("入金x反映", "入金x反映"),
         ("はいTです", "はいTです"),
