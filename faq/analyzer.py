@@ -127,6 +127,7 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer("english")
         extra = [clean(word) for word in extra_stopwords if clean(word)]
         self._stop = frozenset(fold(word) for word in stopwords.JAPANESE) | {fold(word) for word in extra}
+        self._counters = frozenset(fold(word) for word in stopwords.COUNTERS)
         self._stop_en = stopwords.ENGLISH | {word.lower() for word in extra if word.isascii()}
         # Domain stop phrases may span several dictionary words (ビットコイン is ビット + コイン); the
         # first alternative keeps the names of other services whole (コイン in コインチェック).
@@ -203,7 +204,7 @@ class Analyzer:
         owner: tuple[str, ...] = ()  # the noun before a の, for the run of nouns that follows it
         at_company = False  # the owner is another company followed by で
         # The words since a number: an amount, a count or a time (3万円, 2回目, 3日前, 100XRP),
-        # which owns nothing (3万円の入金 is ours, not a stranger's) and is not a topic.
+        # which owns nothing (3万円の入金 is ours, not a stranger's).
         quantity = False
         previous: _Token | None = None
         previous_groups: tuple[str, ...] = ()
@@ -214,7 +215,7 @@ class Analyzer:
             if phrases and not covering and _within((begin, end, frozenset()), phrases):
                 readings.append(" ")  # ends a run of readings, as punctuation does
                 heard.append("\n")
-                previous, previous_groups, owner, named = None, (), (), ()
+                previous, previous_groups, owner, named, quantity = None, (), (), (), False
                 continue
             readings.append(token.reading)
             theirs = tuple(n for names in covering for n in names if n.startswith(OTHER_PREFIX)) if covering else ()
@@ -261,8 +262,10 @@ class Analyzer:
                 continue  # the synonym group found here stands for this word
             previous_groups = ()
             # The word that counts a number (円 of 3万円, 回 of 2回目) says nothing of the topic;
-            # the number itself may (6桁), and so may a thing counted (2口座, 2 accounts).
-            for term, weight in () if quantity and token.measure else token.terms:
+            # the number itself may, and so may a thing counted (2口座, 2 accounts) or a counter
+            # that is not on the list (桁 of 6桁).
+            counted = quantity and bool(token.names) and self._counters.issuperset(token.names)
+            for term, weight in () if counted else token.terms:
                 if weight > terms.get(term, 0.0):
                     terms[term] = weight
             if token.compound is not None:
@@ -338,16 +341,16 @@ class Analyzer:
                     found[form] = found.get(form, frozenset()) | groups
         return found
 
-    def latin_phrase_words(self) -> frozenset[str]:
-        """The words of the synonym groups' Latin phrases (help, center): a mistyped one is respelt
-        towards them, so that its phrase (help center) is found."""
-        return frozenset(
-            word
-            for member in self._member_groups
-            if member.isascii() and " " in member
-            for word in member.split()
-            if word.isalpha()
-        )
+    def latin_phrases(self) -> dict[str, tuple[str, ...]]:
+        """The words of the synonym groups' Latin phrases (help, center), each with the phrases it
+        is part of: a mistyped word may be one of them where its phrase is then there."""
+        phrases: dict[str, tuple[str, ...]] = {}
+        for member in self._member_groups:
+            if member.isascii() and " " in member:
+                for word in member.split():
+                    if word.isalpha():
+                        phrases[word] = (*phrases.get(word, ()), member)
+        return phrases
 
     def latin_term(self, word: str) -> str:
         """The term an English word stands for, as `analyze` gives it (its stem)."""

@@ -157,11 +157,15 @@ class Matcher:
         self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions, readings, kb.others)
         self.index = shipped.index if shipped is not None else index_module.build(kb, self.analyzer)
         # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
-        # Latin spellings (the index holds them under their group's name) and phrases' words.
+        # Latin spellings, which the index holds under their group's name; else towards a word of
+        # a synonym phrase, where that completes the phrase (hepl center).
         self._spelled = self.analyzer.latin_spellings()
-        latin = {t for t in self.index.terms if t.isascii()} | set(self._spelled) | self.analyzer.latin_phrase_words()
+        latin = {t for t in self.index.terms if t.isascii()} | set(self._spelled)
         self._latin_terms = sorted(t for t in latin if len(t) >= 3)
+        self._phrases = {w: p for w, p in self.analyzer.latin_phrases().items() if w not in latin and len(w) >= 3}
+        self._phrase_words = sorted(self._phrases)
         self._corrections: dict[str, str | None] = {}
+        self._phrase_corrections: dict[str, str | None] = {}
         self._remember = remember
         self.phrasings = shipped.phrasings if shipped is not None else self._phrasing_model(kb)
         self.thresholds = WORDS_ONLY if self.phrasings is None else WITH_PHRASINGS
@@ -210,19 +214,24 @@ class Matcher:
         }
         if not unknown:
             return analysis
-        corrected = False
-
-        def respell(found: re.Match[str]) -> str:
-            nonlocal corrected
-            word = found.group()
-            if self.analyzer.latin_term(word) not in unknown:
-                return word
-            nearest = self._correct(word.lower())
-            corrected = corrected or nearest is not None
-            return word if nearest is None else nearest
-
-        respelled = _LATIN_WORD.sub(respell, text)
-        return self.analyzer.analyze(respelled) if corrected else analysis
+        respelt: dict[str, str] = {}
+        phrased: set[str] = set()  # words respelt towards a phrase's word
+        for word in dict.fromkeys(_LATIN_WORD.findall(text)):
+            if self.analyzer.latin_term(word) in unknown:
+                nearest = self._correct(word.lower())
+                if nearest is None and (nearest := self._correct(word.lower(), phrases=True)) is not None:
+                    phrased.add(word)
+                if nearest is not None:
+                    respelt[word] = nearest
+        if phrased:
+            # Towards a phrase's word only where the phrase is then there: "whats" is not "what".
+            whole = _LATIN_WORD.sub(lambda found: respelt.get(found.group(), found.group()), text).lower()
+            for word in phrased:
+                if not any(phrase in whole for phrase in self._phrases[respelt[word]]):
+                    del respelt[word]
+        if not respelt:
+            return analysis
+        return self.analyzer.analyze(_LATIN_WORD.sub(lambda found: respelt.get(found.group(), found.group()), text))
 
     def _scores(self, analysis: Analysis, stranger: float) -> np.ndarray:
         """Score every entry for an analysed query, `stranger` being its _stranger_factor."""
@@ -340,19 +349,21 @@ class Matcher:
             unknown = {term: cost * damp for term, cost in unknown.items()}
         return terms, unknown
 
-    def _correct(self, word: str) -> str | None:
-        """The known Latin term nearest to a mistyped one (acount -> account), if close enough."""
-        if word in self._corrections:
-            return self._corrections[word]
+    def _correct(self, word: str, phrases: bool = False) -> str | None:
+        """The known Latin term nearest to a mistyped one (acount -> account), if close enough;
+        with `phrases`, the nearest word of a synonym phrase (hepl -> help) instead."""
+        known, terms = (
+            (self._phrase_corrections, self._phrase_words) if phrases else (self._corrections, self._latin_terms)
+        )
+        if word in known:
+            return known[word]
         limit = MAX_TYPO_DISTANCE.get(len(word), 2 if len(word) > 7 else 0)
         found = None
         if limit and not word.isdigit():  # a number is not a misspelt word
-            best = process.extractOne(
-                word, self._latin_terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit
-            )
+            best = process.extractOne(word, terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit)
             found = best[0] if best else None
-        if len(self._corrections) < 100_000:
-            self._corrections[word] = found
+        if len(known) < 100_000:
+            known[word] = found
         return found
 
     def _top(self, scores: np.ndarray, k: int) -> tuple[Candidate, ...]:

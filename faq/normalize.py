@@ -18,7 +18,7 @@ _KANA_DASH_RE = re.compile(r"(?<=[\u3041-\u30ff])[-\u2010-\u2015\u2212]")
 # おねがいsします): the kana after it is the one that was meant.
 _ROMAJI_LEFTOVER_RE = re.compile(r"(?<=[\u3041-\u30ff])[a-z](?=[\u3041-\u30ff])")
 # Laughter (笑): w, ww, www after Japanese text, where a word ends.
-_LAUGHTER_RE = re.compile(r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[wW]+(?![A-Za-z0-9])")
+_LAUGHTER_RE = re.compile(r"(?<=[\u3041-\u30ff\u4e00-\u9fff])w+(?![A-Za-z0-9./:@-])")
 
 
 _KANA_TABLE: dict[int, int | None] = {code: code + _KANA_OFFSET for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}

@@ -32,3 +32,12 @@ ENGLISH = frozenset(
     morning night hasn haven isn aren wasn didn doesn don t s since already really
     """.split()
 )
+
+# Sudachi normalised forms of words that count or measure a number (3万円, 2回, 10分, 24時間):
+# after a number they say how much, not what. A counter that names the topic is not here (6桁:
+# a code's digits).
+COUNTERS = frozenset(
+    """
+    円 ドル 万 千 百 回 度 番 段 段階 分 秒 時間 日間 週間 箇月 ヶ月 か月 カ月 年間 個 枚 人 名 本 台 通 倍 割 パーセント
+    """.split()
+)

@@ -143,7 +143,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("お昼休みもチャット対応してる？", "hours"),
         ("昼休みも電話つながる?", "hours"),
         ("お昼に問い合わせフォームから送ったけど返事が来ない", "faq"),  # at lunch, not about lunch hours
-        ("昼休みにサポートに連絡したのに対応してもらえない", "faq"),  # how to reach us, not lunch hours
+        # A complaint about a contact at lunch: tips on contacting us (support-tips), not lunch hours.
+        ("昼休みにサポートに連絡したのに対応してもらえない", "faq"),
+        ("土日は電話番号にかけても出ない?", "hours"),  # calling the number, at the weekend
         ("問い合わせはいつまでに返事が来る?", "fallback"),  # by when, a reply: not our hours
         ("夜に問い合わせたけど返事がない", "fallback"),  # sent at night: about the reply, not our hours
         ("土日に問い合わせしたのに返信が来ない", "faq"),  # the inquiry form's answer

@@ -311,3 +311,12 @@ def test_a_direction_a_pattern_decided_counts_for_more_than_a_word(matcher: Matc
     assert analysis.directed == {deposit}
     terms, _ = matcher._query_terms(analysis)
     assert terms[deposit] == DIRECTION_WEIGHT * analysis.terms[deposit]
+
+
+def test_a_typo_becomes_a_word_of_a_synonym_phrase_only_where_it_completes_the_phrase(matcher: Matcher) -> None:
+    [help_center] = matcher.analyzer.groups_of("help center")
+    assert help_center in matcher._analyze("hepl center where").terms
+    # "whats" is one letter from "what" (of "what should i include"), but no such phrase follows:
+    # the text is read as written.
+    for text in ("whats the phone number for mizuho bank", "can i call you in the evening"):
+        assert matcher._analyze(text).terms == matcher.analyzer.analyze(text).terms, text

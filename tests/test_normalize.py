@@ -24,6 +24,9 @@ from faq.normalize import clean, fold, fold_origins
         ("出金ww?", "出金?"),
         ("入金walletに", "入金walletに"),
         ("口座Wi-Fi", "口座Wi-Fi"),
+        ("サイトwww.example.jpから", "サイトwww.example.jpから"),  # an address
+        ("プランWの", "プランWの"),  # a capital W is a name
+        ("出金w/oメール", "出金w/oメール"),
         # Letters that are words stay: a capital, two letters, a letter next to kanji or at an end.
         ("AランクのAPI", "AランクのAPI"),
         ("てすとabてすと", "てすとabてすと"),
