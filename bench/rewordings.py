@@ -7,8 +7,8 @@ Takes the in-scope questions of a labelled set (the dev set by default) that the
 right, adds words that change nothing about what is asked (さっき, 3万円の, iPhoneで, 至急, "since
 yesterday", "pls help"), and counts the rewordings whose answer (intent and entry) differs from
 the plain question's.
-A prefix of a time of day (夜中に) may rightly turn a question about the phone or the chat into an
-hours question, so those are counted apart.
+A time put first (今朝から, 10時ごろ, 金曜に) may rightly turn a question about the phone or the chat
+into an hours question, so those are counted apart.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ CONTEXT = {
         ["", " pls help", "!!", " :(", " asap", " since yesterday", " on the app", "??"],
     ),
 }
-TIMES_OF_DAY = ("夜中に", "朝から", "今朝から", "夕方")
 
 
 def main() -> None:
@@ -85,14 +84,14 @@ def main() -> None:
                 got = _outcome(responder, text)
                 if got == expected:
                     continue
-                if got == "hours" and prefix in TIMES_OF_DAY:
+                if got == "hours" and prefix in WHEN:
                     hours += 1
                     continue
                 changed.append(f"{text!r}: {expected} -> {got}")
-                by_context[prefix.strip() or suffix.strip()] += 1
+                by_context.update(part.strip() for part in (prefix, suffix) if part.strip())
     print(f"{len(items)} questions answered right, {total} rewordings of them")
     print(f"answer changed: {len(changed)} ({100 * len(changed) / total:.1f}%)")
-    print(f"time of day turned into an hours question (counted apart): {hours}")
+    print(f"a time put first turned into an hours question (counted apart): {hours}")
     print("most disruptive context:", ", ".join(f"{c!r} {n}" for c, n in by_context.most_common(8)))
     for line in changed[: args.show]:
         print(" ", line)
