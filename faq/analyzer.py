@@ -24,7 +24,8 @@ from faq.normalize import clean, fold, fold_clean, fold_origins, is_latin_word, 
 # Topic-bearing parts of speech, with how much a match on each says about the topic.
 _POS_WEIGHT = {"名詞": 1.0, "形状詞": 0.7, "動詞": 0.6, "形容詞": 0.6}
 _SEPARATOR_POS = frozenset({"補助記号", "空白", "記号"})
-# Nouns that count or measure after a number (円, 回, 時間; 分 and 前 as in 10万円分, 3日前).
+# What may go on with a quantity after a number: counters (円, 回, 桁) and nouns that stand as
+# adverbs (分 and 前 of 10万円分, 3日前). Which of them weigh nothing is stopwords.COUNTERS.
 _MEASURE_POS = frozenset({"助数詞可能", "助数詞", "副詞可能"})
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
