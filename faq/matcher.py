@@ -223,15 +223,17 @@ class Matcher:
                     phrased.add(word)
                 if nearest is not None:
                     respelt[word] = nearest
+
+        def respelled() -> str:
+            return _LATIN_WORD.sub(lambda found: respelt.get(found.group(), found.group()), text)
+
         if phrased:
             # Towards a phrase's word only where the phrase is then there: "whats" is not "what".
-            whole = _LATIN_WORD.sub(lambda found: respelt.get(found.group(), found.group()), text).lower()
+            whole = respelled().lower()
             for word in phrased:
                 if not any(phrase in whole for phrase in self._phrases[respelt[word]]):
                     del respelt[word]
-        if not respelt:
-            return analysis
-        return self.analyzer.analyze(_LATIN_WORD.sub(lambda found: respelt.get(found.group(), found.group()), text))
+        return self.analyzer.analyze(respelled()) if respelt else analysis
 
     def _scores(self, analysis: Analysis, stranger: float) -> np.ndarray:
         """Score every entry for an analysed query, `stranger` being its _stranger_factor."""
