@@ -111,6 +111,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("open on national holidays?", "hours"),
         ("担当者の名前を教えて", "fallback"),  # about staff, not asking for one
         ("今電話やってる?", "hours"),
+        ("いますぐ電話つながる?", "hours"),
+        # います of a polite ending is no "now", and "now" does not reach into the next sentence.
+        ("自分で調べようと思っています。公式サイトを開いたけどヘルプの記事はどこ?", "faq"),
+        ("今は自宅です。アプリを開いても二段階認証のコードが来ない", "faq"),
         ("でんわさぽーとどうやって使う", "faq"),  # how to use it, not whether it is open
         ("朝から何回やっても買い注文がエラーになる", "faq"),  # tried many times, not "are you open"
         ("日曜もやってない?", "hours"),
