@@ -30,6 +30,7 @@ ENGLISH = frozenset(
     very just still yet also too again please thanks thank hi hello hey ok okay get got want wanted need
     tell know let like make made help one way ago day days week weeks month months yesterday today tomorrow
     morning night hasn haven isn aren wasn didn doesn don t s since already really
+    m ve ll re d
     """.split()
 )
 

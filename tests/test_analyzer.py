@@ -10,6 +10,12 @@ def test_names_are_marked_as_proper_nouns() -> None:
     assert not any("パスワ" in term for term in analysis.proper)
 
 
+def test_what_is_left_of_an_english_contraction_is_no_word() -> None:
+    terms = Analyzer().analyze("I'm locked out, I've tried, we'll see, they're gone, I'd say").terms
+    assert not {"m", "ve", "ll", "re", "d"} & terms.keys()
+    assert {"lock", "tri", "gone"} <= terms.keys()
+
+
 DIRECTIONS = [("入金", ["(外部|他の取引所)から.{0,15}送"]), ("出金", ["(外部|他の取引所)(に|へ).{0,15}送"])]
 
 
