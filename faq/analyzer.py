@@ -121,6 +121,7 @@ class Analyzer:
         directions: Iterable[tuple[str, Iterable[str]]] = (),
         readings: Mapping[str, str] | None = None,
         others: Iterable[str] = (),
+        others_as_written: Iterable[str] = (),
     ) -> None:
         # readings: how each synonym spelling is read, saved from an earlier run (faq.compiled),
         # so that start-up need not look them up in the dictionary.
@@ -152,6 +153,9 @@ class Analyzer:
         # Other companies' names, matched as written with only the case folded (どこも is not ドコモ)
         # and never by sound; each stands as one term of its own (≠コインチェック).
         self._by_other = _automaton([(clean(name).lower(), OTHER_PREFIX + fold(name)) for name in others])
+        # ... save those that are also a word in another case (LINE, "a phone line"): only as written.
+        as_written = [name for name in others_as_written if fold(name)]
+        self._by_other_as_written = _automaton([(clean(name), OTHER_PREFIX + fold(name)) for name in as_written])
         # Which way a transfer went, by the groups of the member each set of patterns names.
         self._directions = [
             (self._member_groups.get(fold(word), frozenset()), [re.compile(fold(p)) for p in patterns])
@@ -478,7 +482,9 @@ class Analyzer:
         """Where other companies' names stand in `text`, as written save for case, and whole
         (モンスト is not in デモンストレーション); a name inside a longer one is part of it (GMO in
         GMOコイン names one company)."""
-        return _outermost(_spans(self._by_other, text, text.lower(), katakana_whole=True))
+        spans = _spans(self._by_other, text, text.lower(), katakana_whole=True)
+        spans += _spans(self._by_other_as_written, text, text, katakana_whole=True)
+        return _outermost(spans)
 
     def _sound_synonyms(self, reading: str) -> set[str]:
         if self._by_sound is None:

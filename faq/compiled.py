@@ -66,7 +66,15 @@ def fingerprint(kb: KnowledgeBase) -> str:
     digest.update(f"python {sys.version_info[:2]} unicode {unicodedata.unidata_version}\n".encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.name.encode() + b"\n" + module.read_bytes())
-    content = (kb.entries, kb.synonyms, sorted(kb.stopwords), kb.examples, kb.directions, kb.others)
+    content = (
+        kb.entries,
+        kb.synonyms,
+        sorted(kb.stopwords),
+        kb.examples,
+        kb.directions,
+        kb.others,
+        kb.others_as_written,
+    )
     digest.update(repr(content).encode())
     return digest.hexdigest()
 

@@ -15,7 +15,16 @@ from faq.model import INTENT_LABELS, LANGS, Entry, KnowledgeBase, KnowledgeError
 from faq.normalize import clean, fold
 
 BUILTIN_NAME = "knowledge.yaml"
-TOP_LEVEL_KEYS = ("entries", "synonyms", "stopwords", "version", "examples", "directions", "others")
+TOP_LEVEL_KEYS = (
+    "entries",
+    "synonyms",
+    "stopwords",
+    "version",
+    "examples",
+    "directions",
+    "others",
+    "others_as_written",
+)
 ENTRY_KEYS = ("id", "questions", "answer", "keywords", "title", "category", "related", "staff_note")
 
 
@@ -91,10 +100,12 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
     directions = _directions(data.get("directions"), synonyms, problems)
     stopwords = _string_list(data.get("stopwords", []), "stopwords", problems)
     others = _string_list(data.get("others", []), "others", problems)
+    as_written = _string_list(data.get("others_as_written", []), "others_as_written", problems)
     ours = {fold(member) for group in synonyms for member in group}
-    for name in others:
-        if fold(name) in ours:
-            problems.append(f"others: {name!r} is also a synonym of ours")
+    for key, names in (("others", others), ("others_as_written", as_written)):
+        for name in names:
+            if fold(name) in ours:
+                problems.append(f"{key}: {name!r} is also a synonym of ours")
     version = data.get("version", "unversioned")
     if not isinstance(version, (str, int, float)) or isinstance(version, bool):
         problems.append("version must be a string")
@@ -107,6 +118,7 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
         examples=_examples(data.get("examples"), folder, set(seen), problems),
         directions=directions,
         others=tuple(others),
+        others_as_written=tuple(as_written),
     )
 
 

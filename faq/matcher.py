@@ -154,7 +154,7 @@ class Matcher:
         self.kb = kb
         shipped = compiled_model.read(kb) if compiled else None
         readings = shipped.readings if shipped is not None else None
-        self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions, readings, kb.others)
+        self.analyzer = Analyzer(kb.synonyms, kb.stopwords, kb.directions, readings, kb.others, kb.others_as_written)
         self.index = shipped.index if shipped is not None else index_module.build(kb, self.analyzer)
         # A mistyped word is corrected towards the index's Latin terms and the synonym groups'
         # Latin spellings, which the index holds under their group's name; else towards a word of

@@ -71,6 +71,8 @@ class KnowledgeBase:
     directions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Names of other companies' services (コインチェック, Binance): what they own is not ours.
     others: tuple[str, ...] = ()
+    # Such names that are also ordinary words in another case (LINE, line): matched only as written.
+    others_as_written: tuple[str, ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -92,6 +92,15 @@ def test_a_name_of_another_service_is_matched_as_written_and_whole() -> None:
     assert analyzer.analyze("I sent BTC from Kraken, deposit still not reflected").owned == ()
 
 
+def test_a_name_that_is_also_a_word_is_matched_only_as_written() -> None:
+    analyzer = Analyzer([["電話", "phone"]], others=["Kraken"], others_as_written=["LINE"])
+    assert analyzer.analyze("LINEのパスワード忘れた").owned[0][0] == ("≠line",)
+    assert "≠line" in analyzer.analyze("ＬＩＮＥの二段階認証").terms  # full width is folded first
+    assert not any(t.startswith("≠") for t in analyzer.analyze("is the phone line open").terms)
+    assert not any(t.startswith("≠") for t in analyzer.analyze("Line busy all day").terms)
+    assert "≠kraken" in analyzer.analyze("KRAKEN withdrawal").terms  # the others list folds case
+
+
 def test_only_a_name_shaped_word_the_dictionary_lacks_is_a_brand() -> None:
     analyzer = Analyzer()
     assert analyzer.analyze("my Bitvavo withdrawal").owned == ((("bitvavo",), ("withdraw",)),)

@@ -147,6 +147,10 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
             "synonyms: [[入金, kraken]]\nothers: [Kraken]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]",
             "others: 'Kraken' is also a synonym of ours",
         ),
+        (
+            "synonyms: [[チャット, line]]\nothers_as_written: [LINE]\nentries: [{id: x, questions: {ja: [q]}, answer: {ja: a}}]",
+            "others_as_written: 'LINE' is also a synonym of ours",
+        ),
     ],
 )
 def test_mistakes_a_writer_makes_are_named(text: str, problem: str) -> None:
@@ -227,6 +231,7 @@ synonyms:
 
 def test_other_services_load_as_names() -> None:
     assert parse(MINIMAL_ENTRIES + "others: [コインチェック, Kraken, '  ']\n").others == ("コインチェック", "Kraken")
+    assert parse(MINIMAL_ENTRIES + "others_as_written: [LINE]\n").others_as_written == ("LINE",)
 
 
 def test_directions_load_with_their_patterns() -> None:
