@@ -82,6 +82,7 @@ SPELLINGS = [
     # An amount, a count or a time owns nothing and is no topic: 円 is not a stranger's.
     ("3万円の入金が反映されない", "deposit-not-reflected"),
     ("BTC買えん", "cannot-trade"),  # a colloquial negative (買えない)
+    ("チャツトサポートの使い方", "chat-support"),  # a small ッ typed large
     ("ETH売れへん", "cannot-trade"),  # and a Kansai one
     ("にゅうきんしたのに0円のまま", "deposit-not-reflected"),
     ("10万円分の出金がまだ届かない", "withdrawal-delayed"),
