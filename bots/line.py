@@ -123,7 +123,11 @@ class LineChannel:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadWebhook("body is not UTF-8") from None
-        if not self._validator.validate(text, signature):
+        try:
+            valid = self._validator.validate(text, signature)
+        except UnicodeError:  # a header of bytes that are not text
+            valid = False
+        if not valid:
             raise BadWebhook("signature does not match")
         try:
             payload = orjson.loads(body)

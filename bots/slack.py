@@ -110,7 +110,11 @@ class SlackChannel:
         raw = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp")
         signature = request.headers.get("X-Slack-Signature")
-        if not self._verifier.is_valid(raw, timestamp, signature):
+        try:
+            valid = self._verifier.is_valid(raw, timestamp, signature)
+        except (ValueError, TypeError, UnicodeError):  # a timestamp that is no number, a signature not ASCII
+            valid = False
+        if not valid:
             log.warning("slack request refused: bad or stale signature")
             return web.json_response({"error": "invalid request"}, status=401)
         try:
@@ -386,22 +390,25 @@ def _payload(body: str, content_type: str) -> dict[str, Any] | None:
         content_type != "application/x-www-form-urlencoded" and body.lstrip().startswith("{")
     )
     if as_json:
-        data = _json_object(body)
-        if data is None or not isinstance(data.get("type"), str):
-            return None
-        return data if isinstance(data.get("event", {}), dict) else None
+        return _well_formed(_json_object(body))
     fields = {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
     if "payload" in fields:
-        data = _json_object(fields["payload"])
-        if data is None or not isinstance(data.get("type"), str):
-            return None
-        nested_ok = all(isinstance(data.get(key, {}), dict) for key in ("user", "team", "channel", "container"))
-        actions = data.get("actions", [])
-        actions_ok = isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
-        return data if nested_ok and actions_ok else None
+        return _well_formed(_json_object(fields["payload"]))
     if isinstance(fields.get("command"), str) or "ssl_check" in fields:
         return fields
     return None
+
+
+def _well_formed(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An event or interaction payload whose parts have the types Bolt reads them as, else None."""
+    if data is None or not isinstance(data.get("type"), str):
+        return None
+    nested_ok = all(
+        isinstance(data.get(key, {}), dict) for key in ("event", "user", "team", "channel", "container", "view")
+    )
+    actions = data.get("actions", [])
+    actions_ok = isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+    return data if nested_ok and actions_ok else None
 
 
 def _json_object(text: str) -> dict[str, Any] | None:

@@ -154,6 +154,20 @@ async def test_bad_requests_get_400_and_no_calls(
     assert fake_line.calls == []
 
 
+async def test_a_signature_header_of_raw_bytes_gets_400(bot: TestClient, fake_line: FakeLine) -> None:
+    # aiohttp's client will not send such a header, so the request is written by hand.
+    reader, writer = await asyncio.open_connection(bot.server.host, bot.server.port)
+    writer.write(
+        b"POST /line/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 14\r\n"
+        b"X-Line-Signature: \xff\xfe\r\nConnection: close\r\n\r\n" + b'{"events": []}'
+    )
+    await writer.drain()
+    status = await reader.readline()
+    writer.close()
+    assert status.split()[1] == b"400"
+    assert fake_line.calls == []
+
+
 async def test_oversized_body_gets_413(bot: TestClient, fake_line: FakeLine) -> None:
     body = body_of(text_event("あ" * 400_000, "big"))
     assert len(body) > 1024 * 1024

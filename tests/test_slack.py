@@ -154,6 +154,44 @@ async def test_wrong_signature_gets_401_and_no_call(bot: TestClient, fake_slack:
     assert fake_slack.calls == []
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"},  # a timestamp that is no number
+        {"X-Slack-Request-Timestamp": "1e3", "X-Slack-Signature": "v0=00"},
+        {"X-Slack-Signature": "v0=00"},  # none at all
+        {"X-Slack-Request-Timestamp": "now", "X-Slack-Signature": "v0=é"},  # a signature that is not ASCII
+    ],
+)
+async def test_unreadable_signature_headers_get_401_not_500(
+    bot: TestClient, fake_slack: FakeSlack, headers: dict[str, str]
+) -> None:
+    if headers.get("X-Slack-Request-Timestamp") == "now":
+        headers = {**headers, "X-Slack-Request-Timestamp": str(int(time.time()))}
+    body = '{"type": "url_verification", "challenge": "x"}'
+    response = await bot.post("/slack/events", data=body, headers={**headers, "Content-Type": "application/json"})
+    assert response.status == 401
+    assert fake_slack.calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "block_actions", "actions": "x", "user": {"id": "U1"}},
+        {"type": "block_actions", "actions": [{}], "user": "U1"},
+        {"type": "view_submission", "view": "x"},
+        {"type": "event_callback", "event": 5},
+    ],
+)
+async def test_signed_json_payloads_of_the_wrong_shape_get_400(
+    bot: TestClient, fake_slack: FakeSlack, body: dict[str, Any]
+) -> None:
+    text = json.dumps(body)
+    headers = {"Content-Type": "application/json", **signed_headers(text)}
+    assert (await bot.post("/slack/events", data=text, headers=headers)).status == 400
+    assert fake_slack.calls == []
+
+
 async def test_url_verification_challenge(bot: TestClient) -> None:
     body = json.dumps(
         {"token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}
