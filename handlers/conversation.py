@@ -39,15 +39,21 @@ class Conversation:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message."""
-        if self.limiter is not None and incoming.kind in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
-            verdict = await self.limiter.check(incoming.key, incoming.at)
-            if verdict == "drop":
-                return []
-            if verdict == "notice":
-                return [Reply(texts.text(detect(incoming.text), "slow_down"), intent="fallback")]
         if self.handoffs is None:
-            return [self._stateless(incoming)]
+            limited = await self._limited(incoming)
+            return limited if limited is not None else [self._stateless(incoming)]
         return await self._with_state(incoming, self.handoffs)
+
+    async def _limited(self, incoming: Incoming) -> list[Reply] | None:
+        """The replies to a message over the rate limit (one notice, then nothing), else None."""
+        if self.limiter is None or incoming.kind not in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
+            return None
+        verdict = await self.limiter.check(incoming.key, incoming.at)
+        if verdict == "drop":
+            return []
+        if verdict == "notice":
+            return [Reply(texts.text(detect(incoming.text), "slow_down"), intent="fallback")]
+        return None
 
     def _stateless(self, incoming: Incoming) -> Reply:
         responder = self.responder
@@ -79,6 +85,12 @@ class Conversation:
                 return [*warning, rating_reply(active.lang, "handoff_customer_ended")]
             await handoffs.from_customer(active, text or "(media)", at)
             return warning  # staff answer in the thread; the bot stays quiet
+        # Only the bot's own answers are limited: what a customer tells staff, a rating or a
+        # message left out of hours always goes through.
+        if not state.pending:
+            limited = await self._limited(incoming)
+            if limited is not None:
+                return limited
 
         replies = await self._pending(incoming, text, lang, state, handoffs)
         if replies is None:

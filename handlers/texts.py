@@ -60,7 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "⚠ パスワード・認証コード・秘密鍵・カード番号などは、サポートを含めて誰にも送らないでください。"
             "当社がそれらをお尋ねすることはありません(フィッシング詐欺にご注意ください)。送信された内容は伏せて記録しました。"
         ),
-        "slow_down": "メッセージを続けて受け取りました。順番に確認しますので、少し時間をおいてからお送りください。",
+        "slow_down": "メッセージを続けて受け取りました。少し時間をおいてから、もう一度お送りください。",
         "cancel": "キャンセル",
         "menu_hours": "受付時間",
         "menu_handoff": "オペレーターと話す",
@@ -122,7 +122,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "⚠ Never send passwords, verification codes, private keys or card numbers to anyone, support included. "
             "We never ask for them (watch out for phishing). What you sent was hidden before it was recorded."
         ),
-        "slow_down": "I have received many messages in a row. Please wait a moment before sending more.",
+        "slow_down": "I have received many messages in a row. Please wait a moment, then send your message again.",
         "cancel": "Cancel",
         "menu_hours": "Support hours",
         "menu_handoff": "Talk to a person",

@@ -53,7 +53,7 @@ async def start_bot(fakes: tuple[FakeLine, FakeSlack], responder: Responder, tmp
     line, slack = fakes
     clients: list[TestClient] = []
 
-    async def start(database_url: str | None = None) -> TestClient:
+    async def start(database_url: str | None = None, **extra: str) -> TestClient:
         cfg = load_settings(
             _env_file=None,
             LINE_CHANNEL_SECRET=LINE_SECRET,
@@ -65,6 +65,7 @@ async def start_bot(fakes: tuple[FakeLine, FakeSlack], responder: Responder, tmp
             SLACK_API_BASE_URL=slack.api_url,
             SLACK_HANDOFF_CHANNEL=DESK,
             DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'handoff.db'}",
+            **extra,
         )
         client = TestClient(TestServer(create_app(cfg, responder)))
         await client.start_server()
@@ -483,6 +484,28 @@ async def test_a_customers_messages_reach_the_thread_in_order(
     await bot.app[LINE].drain()
     lines = [c.body["text"] for c in slack.posts(DESK, "1700000000.000001")]
     assert [line.split("順番")[1] for line in lines if "順番" in line] == ["1", "2", "3", "4", "5", "6"]
+
+
+async def test_the_rate_limit_never_drops_what_a_customer_tells_staff(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot(RATE_LIMIT_MESSAGES="2", RATE_LIMIT_WINDOW="60")
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "r0")
+    for n in range(1, 7):  # six short lines in a few seconds, to a person
+        await customer_says(bot, f"説明{n}", TUE_1030 + timedelta(seconds=n), f"r{n}")
+    lines = [c.body["text"] for c in slack.posts(DESK, "1700000000.000001")]
+    assert [line.split("説明")[1] for line in lines if "説明" in line] == ["1", "2", "3", "4", "5", "6"]
+    assert not any("続けて受け取りました" in t for t in texts_to_customer(line))
+    # The bot's own answers are still limited: after the handoff, a flood gets one notice.
+    [handoff] = await bot.app[HANDOFFS].storage.open_handoffs()
+    await staff_presses(bot, slack, "handoff_resolve", handoff.id)
+    await eventually(lambda: "1〜5" in texts_to_customer(line)[-1], "rating asked")
+    later = TUE_1030 + timedelta(minutes=5)
+    for n in range(4):
+        await customer_says(bot, "入金が反映されない", later + timedelta(seconds=n), f"f{n}")
+    said = texts_to_customer(line)
+    assert sum("続けて受け取りました" in t for t in said) == 1
 
 
 async def test_two_requests_at_once_open_one_handoff(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
