@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from handlers import texts
 from handlers.handoff import HandoffService, is_cancel, rating_of, rating_reply
 from handlers.intents import Intent
@@ -11,6 +13,8 @@ from handlers.messages import Incoming, Kind, QuickReply, Reply
 from handlers.ratelimit import RateLimit
 from handlers.records import ConversationState
 from handlers.responder import Responder
+
+log = logging.getLogger("supportbot.conversation")
 
 # Action payloads a platform may send back (LINE postbacks, Slack buttons, rich menus).
 ACTION_FAQ = "faq:"
@@ -48,7 +52,12 @@ class Conversation:
         """The replies to a message over the rate limit (one notice, then nothing), else None."""
         if self.limiter is None or incoming.kind not in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
             return None
-        verdict = await self.limiter.check(incoming.key, incoming.at)
+        try:
+            verdict = await self.limiter.check(incoming.key, incoming.at)
+        except Exception:
+            # The limit guards against floods; losing a customer's answer to a failed count is worse.
+            log.warning("rate limit check failed; answering anyway", exc_info=True)
+            return None
         if verdict == "drop":
             return []
         if verdict == "notice":

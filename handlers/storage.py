@@ -241,7 +241,9 @@ class Storage:
         # One INSERT for every event that arrived meanwhile: the rows the database took are
         # the first deliveries; a key already there (or twice in this batch) is a repeat.
         rows = {(platform, event_id): seen for platform, event_id, seen in batch}
-        parameters = [{"platform": p, "event_id": e, "seen_at": seen} for (p, e), seen in rows.items()]
+        # In key order, so that two processes inserting overlapping keys lock them in one order
+        # and cannot deadlock (PostgreSQL locks each row as the statement reaches it).
+        parameters = [{"platform": p, "event_id": e, "seen_at": seen} for (p, e), seen in sorted(rows.items())]
         async with self.engine.begin() as connection:
             result = await connection.execute(self._record_new_events, parameters)
             taken = {(row.platform, row.event_id) for row in result}
@@ -263,16 +265,19 @@ class Storage:
         added: dict[tuple[ConversationKey, int], int] = {}
         for item in batch:
             added[item] = added.get(item, 0) + 1
-        parameters = [
-            {
-                "platform": key.platform,
-                "channel_id": key.channel_id[:128],
-                "user_id": key.user_id[:128],
-                "window_start": start,
-                "count": n,
-            }
-            for (key, start), n in added.items()
-        ]
+        parameters = sorted(
+            (
+                {
+                    "platform": key.platform,
+                    "channel_id": key.channel_id[:128],
+                    "user_id": key.user_id[:128],
+                    "window_start": start,
+                    "count": n,
+                }
+                for (key, start), n in added.items()
+            ),
+            key=lambda row: (row["platform"], row["channel_id"], row["user_id"], row["window_start"]),
+        )  # in key order, as in _record_deliveries
         async with self.engine.begin() as connection:
             rows = await connection.execute(self._count_messages, parameters)
             totals = {(platform, channel, user, start): int(count) for platform, channel, user, start, count in rows}

@@ -4,6 +4,8 @@ import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
 from handlers.messages import ConversationKey, Incoming
@@ -70,3 +72,16 @@ async def test_a_flood_through_the_conversation(responder: Responder, tmp_path: 
         assert "少し時間をおいて" in answers[2][0].text
     finally:
         await storage.close()
+
+
+class _BrokenCounter:
+    async def count_message(self, key: ConversationKey, window_start: int) -> int:
+        raise ConnectionError("database unreachable")
+
+
+async def test_a_failed_count_answers_anyway(responder: Responder, caplog: pytest.LogCaptureFixture) -> None:
+    limiter = SharedRateLimiter(_BrokenCounter(), messages=2, window=timedelta(minutes=1))
+    conversation = Conversation(responder, limiter=limiter)
+    [reply] = await conversation.handle(Incoming(ALICE, "パスワードを忘れた", T0))
+    assert reply.faq_id == "forgot-password"
+    assert "rate limit check failed" in caplog.text and "パスワード" not in caplog.text
