@@ -23,6 +23,25 @@ SECRET_CASES = [
     ("カード 4111-1111-1111-1111", "4111-1111-1111-1111"),
     ("マイナンバー 1234 5678 9012", "1234 5678 9012"),
     ("ＰＡＳＳＷＯＲＤ：ｈｕｎｔｅｒ２２", "hunter22"),  # full-width letters
+    ("パスワードは「Tr0ub4dor&3」です", "Tr0ub4dor&3"),  # in Japanese quotes
+    ("SMSの認証コードは 481 902 でした", "481 902"),  # a code typed in two halves
+    # Recovery phrases (BIP39 words) however they are pasted: with commas, numbered, capitalised,
+    # in Japanese, or only half of one after a label.
+    (
+        "seed phrase: abandon, ability, able, about, above, absent, absorb, abstract, absurd, abuse, access, accident",
+        "absent, absorb",
+    ),
+    (
+        "1. abandon\n2. ability\n3. able\n4. about\n5. above\n6. absent\n7. absorb\n8. abstract\n9. absurd\n"
+        "10. abuse\n11. access\n12. accident",
+        "absorb\n8. abstract",
+    ),
+    ("Abandon Ability Able About Above Absent Absorb Abstract Absurd Abuse Access Accident", "Absent Absorb"),
+    (
+        "あいこくしん あいさつ あいだ あおぞら あかちゃん あきる あけがた あける あこがれる あさい あさひ あしあと",
+        "あきる あけがた",
+    ),
+    ("復元フレーズの最初の6つは abandon ability able about above absent です", "about above"),
 ]
 
 
@@ -44,6 +63,10 @@ def test_secrets_are_masked(text: str, secret: str) -> None:
         "2026年11月24日に30000円入金",
         "二段階認証のコードが届かない",
         "I forgot my password",
+        "I lost my seed phrase, can you help me access my account please",
+        "シードフレーズをなくしました。どうすればいいですか",
+        "電話番号は0120-123-456ですか",
+        "please help, what can you do about my deposit order, i have the code",
     ],
 )
 def test_ordinary_messages_pass_unchanged(text: str) -> None:
