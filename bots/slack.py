@@ -379,6 +379,7 @@ class SlackChannel:
             "resolved": "✅ 解決済み。お客様に評価をお願いしました。",
             "customer_ended": "お客様が会話を終了しました。",
             "expired": "⌛ 時間内に担当者がつかなかったため、お客様にお問い合わせフォームをご案内しました。",
+            "live": "💬 お客様がチャットでの対応を希望しています。このスレッドでの返信はお客様に届きます。",
         }
         await self.post_in_thread(handoff, "bot", notes.get(status, status))
 

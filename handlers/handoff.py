@@ -103,7 +103,16 @@ class HandoffService:
         if first_message is not None:
             await self.storage.add_line(handoff.id, "customer", first_message, at)
         if not created:
-            return handoff  # the customer's open handoff (another process just opened it)
+            # The customer's open handoff: one that another process has just opened, or one left
+            # out of hours, which staff see in its thread from now on as a live request.
+            if handoff.state is State.QUEUED and state is State.WAITING:
+                promoted = await self.storage.promote(handoff.id, at)
+                if promoted is not None:
+                    handoff = promoted
+                    await self.desk.mark(handoff, "live")
+            if first_message is not None:
+                await self.desk.post_in_thread(handoff, "customer", first_message)
+            return handoff
         try:
             thread = await self.desk.open_card(Card(handoff, recent, suggestion, first_message))
         except Exception:

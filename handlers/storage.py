@@ -355,6 +355,15 @@ class Storage:
             {"state": State.CLAIMED.value, "claimed_by": staff, "claimed_at": _ts(now)},
         )
 
+    async def promote(self, handoff_id: int, now: datetime) -> Handoff | None:
+        """A queued handoff whose customer now asks for a person live: waiting from `now` (a
+        waiting handoff's created_at is when its claim timer started); None if no longer queued."""
+        return await self._transition(
+            handoff_id,
+            handoffs.c.state == State.QUEUED.value,
+            {"state": State.WAITING.value, "created_at": _ts(now)},
+        )
+
     async def finish(self, handoff_id: int, state: State, now: datetime) -> Handoff | None:
         """Resolve, cancel or expire an open handoff; None if it was already finished."""
         return await self._transition(

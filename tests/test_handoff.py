@@ -232,6 +232,31 @@ async def test_saturday_request_leaves_a_queued_message(fakes: tuple[FakeLine, F
     assert queued.state is State.QUEUED
 
 
+async def test_a_message_left_out_of_hours_becomes_live_when_the_customer_asks_again(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    thread = "1700000000.000001"
+    await customer_says(bot, "担当者につないでください", SAT_1100, "q1")
+    await customer_says(bot, "出金が3日届いていません", SAT_1100, "q2")
+    await customer_says(bot, "担当者につないでください", SAT_1100 + timedelta(minutes=1), "q3")
+    await customer_says(bot, "追加: 送金先を間違えたかもしれません", SAT_1100 + timedelta(minutes=1), "q4")
+    assert any("送金先を間違えた" in c.body["text"] for c in slack.posts(DESK, thread))  # a second left message
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "q5")  # chat is open now
+    storage = bot.app[HANDOFFS].storage
+    live = await storage.active_handoff(KEY)
+    assert live is not None and live.state is State.WAITING and live.staff_thread == thread
+    assert any("チャットでの対応を希望" in c.body["text"] for c in slack.posts(DESK, thread))
+    assert len([c for c in slack.posts(DESK) if "thread_ts" not in c.body]) == 1  # no second card
+    # Its claim timer starts when it went live, not on Saturday.
+    assert await storage.expire_unclaimed(TUE_1030 - timedelta(minutes=1), TUE_1030) == []
+    await customer_says(bot, "まだ届いていません", TUE_1030, "q6")
+    assert any("まだ届いていません" in c.body["text"] for c in slack.posts(DESK, thread))
+    await staff_says(bot, "確認いたします", thread)
+    await eventually(lambda: "確認いたします" in texts_to_customer(line)[-1], "staff reply pushed to LINE")
+
+
 async def test_nothing_is_lost_across_a_restart(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
     line, slack = fakes
     first = await start_bot()

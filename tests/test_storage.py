@@ -110,6 +110,15 @@ async def test_open_handoffs_and_expiry(storage: Storage) -> None:
     assert [h.id for h in await storage.open_handoffs()] == [queued.id]  # queued ones wait for staff
 
 
+async def test_a_queued_handoff_is_promoted_once(storage: Storage) -> None:
+    queued, _ = await storage.create_handoff(ALICE, State.QUEUED, "ja", "Alice", NOW)
+    later = NOW + timedelta(days=3)
+    promoted = await storage.promote(queued.id, later)
+    assert promoted is not None and promoted.state is State.WAITING and promoted.created_at == later
+    assert await storage.promote(queued.id, later) is None  # no longer queued
+    assert await storage.active_handoff(ALICE) == promoted
+
+
 async def test_racing_claims_have_one_winner(storage: Storage) -> None:
     handoff, _ = await storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW)
     results = await asyncio.gather(*(storage.claim(handoff.id, f"U{n}", NOW) for n in range(8)))
