@@ -24,6 +24,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -86,7 +91,14 @@ class SlackChannel:
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        client = AsyncWebClient(token=bot_token, base_url=api_base_url)
+        # Every handoff thread is in one channel, where Slack allows about a message a second:
+        # a 429 is waited out (Retry-After), as are a dropped connection and a 5xx.
+        retries = [
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ]
+        client = AsyncWebClient(token=bot_token, base_url=api_base_url, retry_handlers=retries)
         self.app = AsyncApp(client=client, signing_secret=signing_secret, token=bot_token)
         self._register()
 
@@ -174,6 +186,9 @@ class SlackChannel:
             self._idle.clear()
             try:
                 await listener(**kwargs)
+            except Exception:
+                # Acknowledged already: Slack will not retry, so this is the only trace of it.
+                log.exception("slack %s failed", listener.__name__.lstrip("_"))
             finally:
                 self._running -= 1
                 if self._running == 0:

@@ -92,7 +92,8 @@ class Conversation:
                 state.pending = f"{PENDING_RATING}{active.id}"
                 await storage.save_state(key, state, at)
                 return [*warning, rating_reply(active.lang, "handoff_customer_ended")]
-            await handoffs.from_customer(active, text or "(media)", at)
+            if not await handoffs.from_customer(active, text or "(media)", at):
+                return [*warning, Reply(texts.text(active.lang, "handoff_not_delivered"), intent="handoff")]
             return warning  # staff answer in the thread; the bot stays quiet
         # Only the bot's own answers are limited: what a customer tells staff, a rating or a
         # message left out of hours always goes through.

@@ -125,10 +125,16 @@ class HandoffService:
         log.info("handoff %d opened (%s)", handoff.id, state.value)
         return handoff
 
-    async def from_customer(self, handoff: Handoff, text: str, at: datetime) -> None:
-        """A customer's message during a handoff goes to the staff thread, not to the bot."""
+    async def from_customer(self, handoff: Handoff, text: str, at: datetime) -> bool:
+        """A customer's message during a handoff goes to the staff thread, not to the bot;
+        False when it could not be posted (it is in the transcript all the same)."""
         await self.storage.add_line(handoff.id, "customer", text, at)
-        await self.desk.post_in_thread(handoff, "customer", text)
+        try:
+            await self.desk.post_in_thread(handoff, "customer", text)
+        except Exception:
+            log.exception("handoff %d: a customer's line could not be posted", handoff.id)
+            return False
+        return True
 
     async def cancel_by_customer(self, handoff: Handoff, at: datetime) -> Handoff | None:
         """The customer wrote 終了 / cancel."""

@@ -42,6 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "ご用件を1通でお送りください(やめる場合は「キャンセル」)。"
         ),
         "handoff_left": "メッセージを承りました。受付開始後に担当者からご連絡します。",
+        "handoff_not_delivered": "申し訳ありません。担当者にメッセージを届けられませんでした。少し時間をおいて、もう一度お送りください。",
         "handoff_unavailable": (
             "申し訳ありません。ただいま担当者におつなぎできません。お問い合わせフォーム(公式サイト画面下部「ヘルプ」→"
             "「お問い合わせ」)か、電話サポート(平日9:00〜17:00)をご利用ください。"
@@ -104,6 +105,7 @@ TEXTS: dict[str, dict[str, str]] = {
             'message (or "cancel").'
         ),
         "handoff_left": "Thank you, we have your message. An agent will contact you once support opens.",
+        "handoff_not_delivered": "Sorry, your message could not reach the agent. Please wait a moment and send it again.",
         "handoff_unavailable": (
             "Sorry, we cannot connect you to an agent right now. Please use the inquiry form (official website, "
             '"ヘルプ" (Help) at the bottom of the page, then "お問い合わせ") or phone support (weekdays 9:00-17:00 JST).'

@@ -35,6 +35,8 @@ class FakeSlack:
     members: list[str] = field(default_factory=lambda: ["U-STAFF-1", "U-STAFF-2"])
     # Seconds each recorded Web API call takes, to catch the bot with work in flight.
     delay: float = 0.0
+    # How many of the next chat.postMessage calls Slack refuses with 429 (Retry-After: 0).
+    throttled: int = 0
     _ts: int = 0
 
     @property
@@ -84,6 +86,9 @@ class FakeSlack:
         if method == "conversations.members":
             return web.json_response({"ok": True, "members": self.members, "response_metadata": {"next_cursor": ""}})
         await asyncio.sleep(self.delay)
+        if method == "chat.postMessage" and self.throttled > 0:
+            self.throttled -= 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"})
         self.calls.append(Call(f"/api/{method}", body))
         self._ts += 1
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{self._ts:06d}"})

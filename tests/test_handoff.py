@@ -497,6 +497,25 @@ async def test_when_staff_cannot_be_reached_the_customer_is_told(
     assert "認証コード" in texts_to_customer(line)[-1]  # the bot answers again
 
 
+async def test_a_busy_slack_is_waited_out_and_a_lost_line_is_told(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    thread = "1700000000.000001"
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "b1")
+    slack.throttled = 1  # Slack allows about a message a second in a channel
+    await customer_says(bot, "口座番号を確認してください", TUE_1030, "b2")
+    assert any("口座番号を確認" in c.body["text"] for c in slack.posts(DESK, thread))
+    assert "担当者におつなぎします" in texts_to_customer(line)[-1]  # the bot stayed quiet
+    slack.throttled = 10  # still refused after the retries
+    await customer_says(bot, "まだですか", TUE_1030, "b3")
+    assert not any("まだですか" in c.body["text"] for c in slack.posts(DESK, thread))
+    assert "届けられませんでした" in texts_to_customer(line)[-1]
+    [handoff] = await bot.app[HANDOFFS].storage.open_handoffs()
+    assert [x.text for x in await bot.app[HANDOFFS].storage.transcript(handoff.id)][-1] == "まだですか"
+
+
 async def test_a_customers_messages_reach_the_thread_in_order(
     fakes: tuple[FakeLine, FakeSlack], start_bot: Start
 ) -> None:
