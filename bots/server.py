@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
@@ -28,6 +29,8 @@ log = logging.getLogger("supportbot")
 SWEEP_SECONDS = 30.0
 # LINE and Slack give up redelivering long before this.
 EVENT_MEMORY = timedelta(days=1)
+# The exit status when a setting does not work, as for a malformed one (the CLI's usage error).
+STARTUP_FAILED = 2
 
 CONVERSATION = web.AppKey("conversation", Conversation)
 LINE = web.AppKey("line", LineChannel)
@@ -35,6 +38,11 @@ SLACK = web.AppKey("slack", SlackChannel)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 STORAGE = web.AppKey("storage", Storage)
 METRICS = web.AppKey("metrics", Metrics)
+
+
+class StartupError(Exception):
+    """A setting that is well formed but does not work (the database cannot be opened, Slack
+    refuses the app token); the message names the variable."""
 
 
 def create_app(settings: Settings, responder: Responder | None = None) -> web.Application:
@@ -123,7 +131,10 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
 
 def _channel_context(channel: LineChannel | SlackChannel) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
-        await channel.start(app)
+        try:
+            await channel.start(app)
+        except Exception as exc:  # only Slack's Socket Mode connects at start
+            raise StartupError(f"SLACK_APP_TOKEN: cannot connect over Socket Mode ({_reason(exc)})") from exc
         yield
         await channel.stop(app)
 
@@ -134,7 +145,10 @@ def _storage_context(
     storage: Storage, handoffs: HandoffService | None
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(_: web.Application) -> AsyncIterator[None]:
-        await storage.init()
+        try:
+            await storage.init()
+        except Exception as exc:
+            raise StartupError(f"DATABASE_URL: cannot open the database ({_reason(exc)})") from exc
         sweeper = asyncio.create_task(_sweep(storage, handoffs))
         yield
         sweeper.cancel()
@@ -167,8 +181,19 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
     # the collector's reach, they no longer make each full collection (a latency spike) long.
     gc.collect()
     gc.freeze()
-    web.run_app(app, host=host, port=port or settings.port, print=None, access_log=None, loop=_event_loop())
+    try:
+        web.run_app(app, host=host, port=port or settings.port, print=None, access_log=None, loop=_event_loop())
+    except StartupError as exc:
+        log.error("start-up failed: %s", exc)
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return STARTUP_FAILED
     return 0
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as one line, its type first; the first line only, which names no password."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0][:200]}" if message else type(exc).__name__
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

@@ -84,6 +84,10 @@ class Settings(KnowledgeSettings):
         scheme = urlsplit(value).scheme
         if scheme not in DATABASE_SCHEMES:
             raise ValueError(f"unsupported database URL scheme {scheme!r} (use sqlite:/// or postgresql://)")
+        try:
+            urlsplit(value).port  # noqa: B018 (reading it checks it)
+        except ValueError as exc:  # the message names the part, never the URL and its password
+            raise ValueError(f"cannot be read: {exc}") from None
         return value
 
     def missing_for_line(self) -> list[str]:

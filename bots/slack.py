@@ -55,6 +55,8 @@ from handlers.hours import TOKYO
 from handlers.records import EventLedger, Handoff, MemoryLedger
 
 log = logging.getLogger("supportbot.slack")
+# What apps.connections.open answers for a token that will never work.
+REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive"})
 # How long shutdown waits for Slack work that was acknowledged but is still running.
 DRAIN_SECONDS = 20.0
 
@@ -106,6 +108,15 @@ class SlackChannel:
         """Connect over Socket Mode when an app token is configured (aiohttp on_startup)."""
         if self._app_token:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            # The Socket Mode client retries a refused token every ten seconds for ever: ask once
+            # first, so that a wrong token stops start-up instead.
+            try:
+                await self.app.client.apps_connections_open(app_token=self._app_token)
+            except SlackApiError as exc:
+                if exc.response.get("error") in REFUSED_TOKEN:
+                    raise ValueError(f"Slack refused the app token ({exc.response.get('error')})") from None
+                log.warning("slack socket mode: apps.connections.open failed (%s); retrying", exc.response.get("error"))
 
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -132,12 +133,22 @@ message_windows = Table(
 
 
 def async_url(url: str) -> str:
-    """The driver form of a database URL: sqlite:// -> sqlite+aiosqlite://, postgres(ql):// -> +asyncpg."""
+    """The driver form of a database URL: sqlite:// -> sqlite+aiosqlite://, postgres(ql):// -> +asyncpg.
+
+    Raises ValueError for a URL that cannot be read (a port that is no number).
+    """
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ValueError("a database URL looks like sqlite:///path or postgresql://host/db")
     driver = {"sqlite": "sqlite+aiosqlite", "postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg"}
-    return f"{driver.get(scheme, scheme)}://{rest}"
+    parsed = make_url(f"{driver.get(scheme, scheme)}://{rest}")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ValueError(f"port {parsed.port} is out of range")
+    if parsed.drivername == "postgresql+asyncpg" and "sslmode" in parsed.query:
+        # Hosted PostgreSQL hands out libpq URLs (?sslmode=require); asyncpg calls it ssl.
+        mode = parsed.query["sslmode"]
+        parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
+    return parsed.render_as_string(hide_password=False)
 
 
 def _sqlite_pragmas(connection: Any, _: Any) -> None:

@@ -132,6 +132,23 @@ def test_malformed_setting_stops_with_its_name() -> None:
     assert b"PORT" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"DATABASE_URL": "sqlite:////nonexistent/dir/x.db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://u:secret@127.0.0.1:1/db"}, "DATABASE_URL"),  # nothing listens there
+    ],
+)
+def test_a_setting_that_does_not_work_stops_serve_with_its_name(env: dict[str, str], name: str) -> None:
+    result = run("serve", "--port", "0", env={**env, "LINE_CHANNEL_SECRET": "", "SLACK_BOT_TOKEN": ""})
+    assert result.returncode == 2
+    last = result.stderr.decode().strip().splitlines()[-1]
+    assert (
+        last.startswith(f"supportbot: {name}: cannot open the database") and "Traceback" not in result.stderr.decode()
+    )
+    assert b"secret" not in result.stderr
+
+
 def test_eval_scores_the_dev_set() -> None:
     result = run("eval", str(SHARED / "eval" / "dev_queries.jsonl"))
     assert result.returncode == 0

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bots.server import create_app
+from bots.server import StartupError, create_app
 from bots.settings import load_settings
 from handlers.responder import Responder
 from tests import servers
@@ -378,6 +378,23 @@ async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, respon
     assert {"envelope_id": "env-1"} in acks and {"envelope_id": "env-2"} in acks
     [post] = [c for c in calls if c.path == "/api/chat.postMessage"]
     assert post.body["channel"] == "C7" and post.body["thread_ts"] == "7.7" and "振込明細" in post.body["text"]
+
+
+async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
+    fake_slack: FakeSlack, responder: Responder, tmp_path: Path
+) -> None:
+    cfg = load_settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=fake_slack.api_url,
+        SLACK_APP_TOKEN="xapp-wrong",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    with pytest.raises(StartupError, match="^SLACK_APP_TOKEN: cannot connect") as caught:
+        async with TestClient(TestServer(create_app(cfg, responder))):
+            pass
+    assert "xapp-wrong" not in str(caught.value)
 
 
 async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, tmp_path: Path) -> None:

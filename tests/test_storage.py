@@ -61,6 +61,8 @@ def test_postgres_contract_runs_when_configured() -> None:
         ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
         ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db"),
         ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+        # libpq's sslmode, which hosted PostgreSQL URLs carry, is asyncpg's ssl.
+        ("postgres://u:p@h:5432/db?sslmode=require", "postgresql+asyncpg://u:p@h:5432/db?ssl=require"),
     ],
 )
 def test_database_url_spellings(url: str, driver: str) -> None:
