@@ -148,6 +148,10 @@ class Conversation:
         self, incoming: Incoming, lang: str, state: ConversationState, handoffs: HandoffService, info: Reply
     ) -> list[Reply]:
         at = incoming.at
+        if not incoming.key.one_to_one:
+            # Staff replies would go to the whole group, and a member's next lines without a
+            # mention never reach the bot: a person is only offered in a one-to-one chat.
+            return [Reply(texts.text(lang, "handoff_one_to_one"), intent="handoff")]
         if handoffs.chat_open(at):
             suggestion = next((t for a, t in reversed(state.history) if a == "bot"), None)
             if await handoffs.start(incoming.key, lang, at, state.history, suggestion) is None:

@@ -15,6 +15,12 @@ class ConversationKey:
     channel_id: str
     user_id: str
 
+    @property
+    def one_to_one(self) -> bool:
+        """Whether the conversation is with this person alone: adapters give a one-to-one chat
+        the person's own id as its channel, a group its group's id."""
+        return self.channel_id == self.user_id
+
 
 class Kind(StrEnum):
     """What arrived: a typed message, a new friend, a tapped action, or media the bot cannot read."""

@@ -42,6 +42,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "ご用件を1通でお送りください(やめる場合は「キャンセル」)。"
         ),
         "handoff_left": "メッセージを承りました。受付開始後に担当者からご連絡します。",
+        "handoff_one_to_one": (
+            "担当者とのやり取りは、公式アカウントとの1対1のトークでお願いします。"
+            "トーク画面で「オペレーターと話す」とお送りください。"
+        ),
         "handoff_not_delivered": "申し訳ありません。担当者にメッセージを届けられませんでした。少し時間をおいて、もう一度お送りください。",
         "handoff_unavailable": (
             "申し訳ありません。ただいま担当者におつなぎできません。お問い合わせフォーム(公式サイト画面下部「ヘルプ」→"
@@ -105,6 +109,9 @@ TEXTS: dict[str, dict[str, str]] = {
             'message (or "cancel").'
         ),
         "handoff_left": "Thank you, we have your message. An agent will contact you once support opens.",
+        "handoff_one_to_one": (
+            'To talk with an agent, please message our official account one to one and send "Talk to a person" there.'
+        ),
         "handoff_not_delivered": "Sorry, your message could not reach the agent. Please wait a moment and send it again.",
         "handoff_unavailable": (
             "Sorry, we cannot connect you to an agent right now. Please use the inquiry form (official website, "

@@ -552,6 +552,27 @@ async def test_the_rate_limit_never_drops_what_a_customer_tells_staff(
     assert sum("続けて受け取りました" in t for t in said) == 1
 
 
+async def test_a_person_is_offered_only_in_a_one_to_one_chat(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    mention = {"mentionees": [{"index": 0, "length": 4, "type": "user", "userId": "Ubot", "isSelf": True}]}
+    in_group = text_event(
+        "@bot オペレーターと話したい",
+        "grp1",
+        timestamp=int(TUE_1030.timestamp() * 1000),
+        source={"type": "group", "groupId": "Cgroup0001", "userId": CUSTOMER},
+    )
+    in_group["message"]["mention"] = mention
+    body = body_of(in_group)
+    assert (await bot.post("/line/webhook", data=body, headers={"X-Line-Signature": sign(body)})).status == 200
+    await bot.app[LINE].drain()
+    assert "1対1のトーク" in texts_to_customer(line)[-1]
+    assert slack.posts(DESK) == []  # no card: staff replies would go to the whole group
+    assert await bot.app[HANDOFFS].storage.open_handoffs() == []
+
+
 async def test_two_requests_at_once_open_one_handoff(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
     _, slack = fakes
     bot = await start_bot()

@@ -391,7 +391,7 @@ async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
         SLACK_APP_TOKEN="xapp-wrong",
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
     )
-    with pytest.raises(StartupError, match="^SLACK_APP_TOKEN: cannot connect") as caught:
+    with pytest.raises(StartupError, match=r"^SLACK_APP_TOKEN: cannot connect") as caught:
         async with TestClient(TestServer(create_app(cfg, responder))):
             pass
     assert "xapp-wrong" not in str(caught.value)
