@@ -63,6 +63,7 @@ DRAIN_SECONDS = 20.0
 MEMBERS_TTL = 60.0
 # A staff reply in a handoff thread may also be sent to the channel, or carry a file.
 STAFF_SUBTYPES = ("thread_broadcast", "file_share")
+FILES_NOT_SENT = "⚠ 添付ファイルはお客様に届きません。必要な内容は文章でお送りください。"
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
@@ -322,14 +323,14 @@ class SlackChannel:
         if self.handoffs is None or not await self._is_member(user):
             log.info("slack thread line ignored: not a handoff member")
             return
-        await self.handoffs.from_staff(
-            event["channel"],
-            thread,
-            user,
-            to_plain(event.get("text") or ""),
-            event.get("ts") or "",
-            datetime.now(TOKYO),
-        )
+        text = to_plain(event.get("text") or "")
+        if event.get("files"):
+            # A Slack file is private to the workspace and LINE takes only public HTTPS links.
+            await self.app.client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=FILES_NOT_SENT)
+        if text.strip():
+            await self.handoffs.from_staff(
+                event["channel"], thread, user, text, event.get("ts") or "", datetime.now(TOKYO)
+            )
 
     async def _claim(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()

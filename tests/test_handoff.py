@@ -83,9 +83,13 @@ def customer_request(text: str, at: datetime, event_id: str) -> tuple[bytes, dic
 
 
 def staff_request(
-    text: str, thread: str, user: str = "U-STAFF-1", ts: str = "1800000000.000001"
-) -> tuple[str, dict[str, str]]:
-    event = {
+    text: str,
+    thread: str,
+    user: str = "U-STAFF-1",
+    ts: str = "1800000000.000001",
+    files: list[dict[str, str]] | None = None,
+) -> tuple[str, dict[str, object]]:
+    event: dict[str, object] = {
         "type": "message",
         "channel": DESK,
         "channel_type": "channel",
@@ -94,6 +98,8 @@ def staff_request(
         "ts": ts,
         "thread_ts": thread,
     }
+    if files is not None:
+        event.update(subtype="file_share", files=files)
     body = json.dumps(
         {
             "type": "event_callback",
@@ -115,9 +121,14 @@ async def customer_says(bot: TestClient, text: str, at: datetime, event_id: str)
 
 
 async def staff_says(
-    bot: TestClient, text: str, thread: str, user: str = "U-STAFF-1", ts: str = "1800000000.000001"
+    bot: TestClient,
+    text: str,
+    thread: str,
+    user: str = "U-STAFF-1",
+    ts: str = "1800000000.000001",
+    files: list[dict[str, str]] | None = None,
 ) -> None:
-    body, headers = staff_request(text, thread, user, ts)
+    body, headers = staff_request(text, thread, user, ts, files)
     assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
 
 
@@ -571,6 +582,24 @@ async def test_a_person_is_offered_only_in_a_one_to_one_chat(
     assert "1対1のトーク" in texts_to_customer(line)[-1]
     assert slack.posts(DESK) == []  # no card: staff replies would go to the whole group
     assert await bot.app[HANDOFFS].storage.open_handoffs() == []
+
+
+async def test_a_file_from_staff_is_not_sent_and_staff_are_told(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    thread = "1700000000.000001"
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "f1")
+    pushes = len(line.sent("/v2/bot/message/push"))
+    screenshot = [{"id": "F1", "name": "手順.png", "mimetype": "image/png"}]
+    await staff_says(bot, "", thread, files=screenshot)
+    await staff_says(bot, "手順の画像です", thread, ts="1800000000.000002", files=screenshot)
+    await eventually(lambda: "手順の画像です" in texts_to_customer(line)[-1], "the text pushed to LINE")
+    assert len(line.sent("/v2/bot/message/push")) == pushes + 1  # the file alone pushed nothing
+    await eventually(
+        lambda: sum("添付ファイル" in c.body["text"] for c in slack.posts(DESK, thread)) == 2, "staff told twice"
+    )
 
 
 async def test_two_requests_at_once_open_one_handoff(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
