@@ -40,6 +40,9 @@ MAX_ACTION_TEXT = 300
 REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
 PUSH_TIMEOUT_SECONDS = 10.0
+# A push that fails for a reason that may pass (a timeout, a 5xx, a 429) is tried again.
+PUSH_ATTEMPTS = 3
+PUSH_BACKOFF_SECONDS = 0.5
 ANSWERING = 16
 # Events acknowledged but not yet answered. At this many, a webhook waits for room before its
 # acknowledgement, so a flood beyond capacity slows LINE down instead of growing memory.
@@ -197,21 +200,34 @@ class LineChannel:
                 await self._api.reply(token, messages, self._reply_timeout)
                 log.info("line event %s answered by reply", event_id)
                 return
-            except TimeoutError:
-                # The reply may still have arrived, and it has no retry key: pushing now could
-                # say everything twice. A refused or unsent reply is safe to replace.
-                log.warning("line event %s reply timed out; not pushing a possible duplicate", event_id)
-                return
-            except (LineApiError, aiohttp.ClientError) as exc:
+            except (LineApiError, aiohttp.ClientConnectorError) as exc:
+                # Refused, or never sent: safe to replace with a push.
                 log.warning("line event %s reply failed (%s), pushing instead", event_id, _reason(exc))
-        try:
-            await self._api.push(key.channel_id, messages, retry_key(event_id), PUSH_TIMEOUT_SECONDS)
-            log.info("line event %s answered by push", event_id)
-        except LineApiError as exc:
-            if exc.status == 409:  # the retry key was accepted before: delivered already
-                log.info("line event %s push already accepted", event_id)
-            else:
-                log.error("line event %s push failed (%s)", event_id, _reason(exc))
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                # Cut off after it was sent (a timeout, a dropped connection): the reply may have
+                # arrived, and it has no retry key, so pushing now could say everything twice.
+                log.warning("line event %s reply lost (%s); not pushing a possible duplicate", event_id, _reason(exc))
+                return
+        # The retry key makes every attempt after the first a no-op once one got through.
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                await self._api.push(key.channel_id, messages, retry_key(event_id), PUSH_TIMEOUT_SECONDS)
+                log.info("line event %s answered by push", event_id)
+                return
+            except LineApiError as exc:
+                if exc.status == 409:  # the retry key was accepted before: delivered already
+                    log.info("line event %s push already accepted", event_id)
+                    return
+                if exc.status != 429 and exc.status < 500:  # refused for good
+                    log.error("line event %s push failed (%s)", event_id, _reason(exc))
+                    return
+                failure = _reason(exc)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                failure = _reason(exc)
+            log.warning("line event %s push attempt %d failed (%s)", event_id, attempt, failure)
+            if attempt < PUSH_ATTEMPTS:
+                await asyncio.sleep(PUSH_BACKOFF_SECONDS * attempt)
+        log.error("line event %s not answered: every push failed", event_id)
 
     async def push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
         """CustomerLine: push replies (a staff answer, a rating request) with a stable retry key."""

@@ -29,6 +29,10 @@ class FakeLine:
     calls: list[Call] = field(default_factory=list)
     fail_reply: bool = False
     reply_delay: float = 0.0
+    # Replies delivered, then the connection dropped before LINE answers.
+    drop_after_reply: bool = False
+    # How many of the next pushes fail with a 500 before one goes through.
+    push_errors: int = 0
     retry_keys: set[str] = field(default_factory=set)
     server: TestServer | None = None
 
@@ -62,6 +66,9 @@ class FakeLine:
             return web.json_response({"message": "Invalid reply token"}, status=400)
         # Delivered at once; only the answer is slow (what a timed-out reply looks like to LINE).
         self.calls.append(Call(request.path, dict(request.headers), body))
+        if self.drop_after_reply and request.transport is not None:
+            request.transport.close()
+            return web.Response()
         if self.reply_delay:
             await asyncio.sleep(self.reply_delay)
         return web.json_response({"sentMessages": [{"id": "1", "quoteToken": "q"}]})
@@ -70,6 +77,9 @@ class FakeLine:
         self._check_auth(request)
         body = await request.json()
         key = request.headers.get("X-Line-Retry-Key")
+        if self.push_errors > 0:
+            self.push_errors -= 1
+            return web.json_response({"message": "Internal server error"}, status=500)
         if key and key in self.retry_keys:
             # LINE answers 409 to a retry key it has already accepted.
             return web.json_response({"message": "The retry key is already accepted"}, status=409)

@@ -336,6 +336,26 @@ async def test_unreachable_reply_api_falls_back_to_push(fake_line: FakeLine, res
     assert [c.path for c in fake_line.messages()] == [PUSH]
 
 
+async def test_a_push_that_fails_for_a_while_is_tried_again(fake_line: FakeLine, responder: Responder) -> None:
+    fake_line.fail_reply = True
+    fake_line.push_errors = 2  # LINE answers 500 twice, then takes it
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "flaky")))
+        await client.app[LINE].drain()
+    [push] = fake_line.messages()
+    assert push.path == PUSH and "パスワード" in push.body["messages"][0]["text"]
+
+
+async def test_a_reply_cut_off_after_it_was_sent_is_not_pushed_again(fake_line: FakeLine, responder: Responder) -> None:
+    fake_line.drop_after_reply = True  # delivered, then the connection dropped: it may have arrived
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "cut")))
+        await client.app[LINE].drain()
+    assert [c.path for c in fake_line.messages()] == [REPLY]
+
+
 async def test_late_answer_skips_the_expired_reply_token(bot: TestClient, fake_line: FakeLine) -> None:
     old = text_event("パスワードを忘れた", "old", timestamp=now_ms() - 120_000)
     await post(bot, body_of(old))
