@@ -16,7 +16,7 @@ from bots import logs
 from bots.core import build_responder
 from bots.line import LineChannel
 from bots.metrics import Metrics
-from bots.settings import Settings
+from bots.settings import Settings, StartupError
 from bots.slack import SlackChannel
 from handlers.conversation import Conversation
 from handlers.handoff import CustomerLine, HandoffService
@@ -38,11 +38,6 @@ SLACK = web.AppKey("slack", SlackChannel)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 STORAGE = web.AppKey("storage", Storage)
 METRICS = web.AppKey("metrics", Metrics)
-
-
-class StartupError(Exception):
-    """A setting that is well formed but does not work (the database cannot be opened, Slack
-    refuses the app token); the message names the variable."""
 
 
 def create_app(settings: Settings, responder: Responder | None = None) -> web.Application:
@@ -131,10 +126,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
 
 def _channel_context(channel: LineChannel | SlackChannel) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
-        try:
-            await channel.start(app)
-        except Exception as exc:  # only Slack's Socket Mode connects at start
-            raise StartupError(f"SLACK_APP_TOKEN: cannot connect over Socket Mode ({_reason(exc)})") from exc
+        await channel.start(app)
         yield
         await channel.stop(app)
 

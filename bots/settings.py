@@ -120,6 +120,11 @@ class SettingsError(Exception):
     """A setting that is present but malformed; the message names it."""
 
 
+class StartupError(Exception):
+    """A setting that is well formed but does not work (the database cannot be opened, Slack
+    refuses the app token); the message names the variable."""
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning validation errors into one message naming each variable."""
     return _load(Settings, overrides)

@@ -33,6 +33,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.metrics import Metrics
+from bots.settings import StartupError
 from bots.slack_blocks import (
     ACTION_CLAIM,
     ACTION_POST,
@@ -89,6 +90,7 @@ class SlackChannel:
         self._verifier = SignatureVerifier(signing_secret)
         self._app_token = app_token
         self._socket: Any = None
+        self._connecting: asyncio.Task[None] | None = None
         self.ledger: EventLedger = ledger or MemoryLedger()
         self.metrics = metrics or Metrics()
         self._running = 0
@@ -112,20 +114,33 @@ class SlackChannel:
 
             # The Socket Mode client retries a refused token every ten seconds for ever: ask once
             # first, so that a wrong token stops start-up instead.
+            # Anything else (Slack unreachable for a moment) is left to that retry loop.
             try:
                 await self.app.client.apps_connections_open(app_token=self._app_token)
             except SlackApiError as exc:
-                if exc.response.get("error") in REFUSED_TOKEN:
-                    raise ValueError(f"Slack refused the app token ({exc.response.get('error')})") from None
-                log.warning("slack socket mode: apps.connections.open failed (%s); retrying", exc.response.get("error"))
+                error = exc.response.get("error")
+                if error in REFUSED_TOKEN:
+                    raise StartupError(f"SLACK_APP_TOKEN: Slack refused the app token ({error})") from None
+                log.warning("slack socket mode: apps.connections.open failed (%s); retrying", error)
+            except Exception as exc:
+                log.warning("slack socket mode: Slack unreachable (%s); retrying", type(exc).__name__)
 
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
-            await self._socket.connect_async()
-            log.info("slack socket mode connected")
+            # In the background: while Slack cannot be reached, the rest of the server (LINE,
+            # /healthz) serves all the same.
+            self._connecting = asyncio.create_task(self._connect(self._socket))
+
+    async def _connect(self, socket: Any) -> None:
+        await socket.connect_async()
+        log.info("slack socket mode connected")
 
     async def stop(self, _: web.Application) -> None:
         """Finish the work in flight, then close the Socket Mode connection (aiohttp on_cleanup)."""
         await self.drain()
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
         if self._socket is not None:
             await self._socket.close_async()
 
@@ -324,13 +339,16 @@ class SlackChannel:
             log.info("slack thread line ignored: not a handoff member")
             return
         text = to_plain(event.get("text") or "")
-        if event.get("files"):
-            # A Slack file is private to the workspace and LINE takes only public HTTPS links.
-            await self.app.client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=FILES_NOT_SENT)
         if text.strip():
             await self.handoffs.from_staff(
                 event["channel"], thread, user, text, event.get("ts") or "", datetime.now(TOKYO)
             )
+        if event.get("files"):
+            # A Slack file is private to the workspace and LINE takes only public HTTPS links.
+            try:
+                await self.app.client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=FILES_NOT_SENT)
+            except Exception:
+                log.exception("slack: could not say in a handoff thread that a file was not sent")
 
     async def _claim(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()

@@ -95,7 +95,7 @@ class HandoffService:
     ) -> Handoff | None:
         """Open a handoff (waiting when chat is open, queued with a left message otherwise).
 
-        Returns None when staff could not be reached; the handoff is then cancelled.
+        Returns None when staff could not be reached (a new handoff is then cancelled).
         """
         state = State.QUEUED if first_message is not None else State.WAITING
         name = await self._name(key)
@@ -109,9 +109,16 @@ class HandoffService:
                 promoted = await self.storage.promote(handoff.id, at)
                 if promoted is not None:
                     handoff = promoted
-                    await self.desk.mark(handoff, "live")
+                    try:
+                        await self.desk.mark(handoff, "live")
+                    except Exception:  # the customer's next lines are posted there all the same
+                        log.exception("handoff %d: could not say in its thread that it is live", handoff.id)
             if first_message is not None:
-                await self.desk.post_in_thread(handoff, "customer", first_message)
+                try:
+                    await self.desk.post_in_thread(handoff, "customer", first_message)
+                except Exception:
+                    log.exception("handoff %d: a left message could not be posted", handoff.id)
+                    return None  # the customer is told staff cannot be reached; it stays in the transcript
             return handoff
         try:
             thread = await self.desk.open_card(Card(handoff, recent, suggestion, first_message))

@@ -268,6 +268,22 @@ async def test_a_message_left_out_of_hours_becomes_live_when_the_customer_asks_a
     await eventually(lambda: "確認いたします" in texts_to_customer(line)[-1], "staff reply pushed to LINE")
 
 
+async def test_a_left_message_slack_refuses_is_told_and_the_bot_answers_again(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "担当者につないでください", SAT_1100, "w1")
+    await customer_says(bot, "出金が届いていません", SAT_1100, "w2")  # the queued card
+    await customer_says(bot, "担当者につないでください", SAT_1100, "w3")
+    slack.throttled = 10
+    await customer_says(bot, "追加の連絡です", SAT_1100, "w4")  # cannot be posted
+    assert "ただいま担当者におつなぎできません" in texts_to_customer(line)[-1]
+    slack.throttled = 0
+    await customer_says(bot, "パスワードを忘れた", SAT_1100, "w5")
+    assert "認証コード" in texts_to_customer(line)[-1]  # answered, not taken as another left message
+
+
 async def test_nothing_is_lost_across_a_restart(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:
     line, slack = fakes
     first = await start_bot()
@@ -600,6 +616,9 @@ async def test_a_file_from_staff_is_not_sent_and_staff_are_told(
     await eventually(
         lambda: sum("添付ファイル" in c.body["text"] for c in slack.posts(DESK, thread)) == 2, "staff told twice"
     )
+    slack.throttled = 10  # the note about the file cannot be posted: the text still goes
+    await staff_says(bot, "ご確認ください", thread, ts="1800000000.000003", files=screenshot)
+    await eventually(lambda: "ご確認ください" in texts_to_customer(line)[-1], "the text pushed despite Slack")
 
 
 async def test_two_requests_at_once_open_one_handoff(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:

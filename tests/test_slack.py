@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bots.server import StartupError, create_app
-from bots.settings import load_settings
+from bots.server import create_app
+from bots.settings import StartupError, load_settings
 from handlers.responder import Responder
 from tests import servers
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack
@@ -391,10 +391,24 @@ async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
         SLACK_APP_TOKEN="xapp-wrong",
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
     )
-    with pytest.raises(StartupError, match=r"^SLACK_APP_TOKEN: cannot connect") as caught:
+    with pytest.raises(StartupError, match=r"^SLACK_APP_TOKEN: Slack refused the app token") as caught:
         async with TestClient(TestServer(create_app(cfg, responder))):
             pass
     assert "xapp-wrong" not in str(caught.value)
+
+
+async def test_an_unreachable_slack_does_not_stop_start_up(responder: Responder, tmp_path: Path) -> None:
+    cfg = load_settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=f"http://127.0.0.1:{servers.free_port()}/api/",  # nothing listens
+        SLACK_APP_TOKEN=APP_TOKEN,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        response = await asyncio.wait_for(client.get("/healthz"), timeout=5)
+        assert response.status == 200  # serving while Socket Mode keeps trying in the background
 
 
 async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, tmp_path: Path) -> None:
