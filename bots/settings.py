@@ -85,9 +85,11 @@ class Settings(KnowledgeSettings):
         if scheme not in DATABASE_SCHEMES:
             raise ValueError(f"unsupported database URL scheme {scheme!r} (use sqlite:/// or postgresql://)")
         try:
-            urlsplit(value).port  # noqa: B018 (reading it checks it)
+            port = urlsplit(value).port
         except ValueError as exc:  # the message names the part, never the URL and its password
             raise ValueError(f"cannot be read: {exc}") from None
+        if port == 0:
+            raise ValueError("cannot be read: port 0")
         return value
 
     def missing_for_line(self) -> list[str]:

@@ -151,7 +151,12 @@ class SlackChannel:
         signature = request.headers.get("X-Slack-Signature")
         try:
             valid = self._verifier.is_valid(raw, timestamp, signature)
-        except (ValueError, TypeError, UnicodeError):  # a timestamp that is no number, a signature not ASCII
+        except (
+            ValueError,
+            TypeError,
+            UnicodeError,
+            OverflowError,
+        ):  # a timestamp that is no number, a signature not ASCII
             valid = False
         if not valid:
             log.warning("slack request refused: bad or stale signature")

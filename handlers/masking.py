@@ -3,6 +3,7 @@ My Number) before a message is stored, logged or shown to staff."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -38,21 +39,30 @@ _SHAPES = (
     re.compile(r"\b(?:\d[ -]?){13,19}\b"),  # card numbers (and other long digit runs)
     re.compile(r"\b\d{4}[ -]?\d{4}[ -]?\d{4}\b"),  # My Number (12 digits)
     re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re.IGNORECASE),  # one-time codes, not amounts
-    re.compile(r"(?<![\d¥$,.\-])\d{3}[ -]\d{3}(?![\d,.\-]|\s*(?:円|yen|jpy))", re.IGNORECASE),  # 123 456
+)
+# A code typed in two halves (481 902), only after a code's label: alone, it is as likely an
+# order number, an amount (500 000) or a phone number (0120 123 456).
+_SPLIT_CODE = re.compile(
+    r"(?:認証コード|確認コード|ワンタイムパスワード|コード|暗証番号|\b(?:code|otp|pin|passcode|2fa)\b)"
+    r"[^\d\n]{0,12}?(?<![\d])(?P<code>\d{3}[ -]\d{3})(?![\d])",
+    re.IGNORECASE,
 )
 # Twelve or more lower-case English words in a row look like a wallet's recovery phrase (older
 # wallets have lists of their own).
 _SEED_PHRASE = re.compile(r"\b(?:[a-z]{3,8}\s+){11,23}[a-z]{3,8}\b")
 _SEED_LABEL = re.compile(
-    r"(シードフレーズ|リカバリーフレーズ|復元フレーズ|秘密のフレーズ|seed\s*phrase|recovery\s*phrase|secret\s*phrase|mnemonic)",
+    r"シード(?:フレーズ)?|リカバリーフレーズ|復元フレーズ|秘密のフレーズ|ニーモニック|(?:12|24)(?:個の)?単語"
+    r"|(?:seed|recovery|secret)\s*(?:phrase|words?)|mnemonic|(?:12|24|twelve)[\s-]*words?",
     re.I,
 )
-# BIP39 words, in any case, and what may stand between them: spaces, commas, line breaks and
-# numbering (1. abandon, 2) ability). Twelve in a row are a recovery phrase; after a label, six.
+# BIP39 words, in any case, and what may stand between them: anything short without a letter
+# (spaces, commas, quotes, brackets, bullets, numbering: 1. abandon, "ability", • able).
 _WORD = re.compile(r"[A-Za-z]+|[ぁ-ゖー]+")
-_BETWEEN = re.compile(r"[\s,、，・.)(（）:：\-]*(?:\d{1,2}[.):：]?[\s,、]*)?")
+_BETWEEN = re.compile(r"[^A-Za-zぁ-ゖァ-ヺ一-龯]{0,8}")
+# Twelve in a row are a recovery phrase; six right after a label (within this many characters).
 _SEED_WORDS = 12
 _SEED_WORDS_LABELLED = 6
+_LABEL_REACH = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +78,9 @@ def mask(text: str) -> Masked:
     normalized = unicodedata.normalize("NFKC", text)
     out = _PEM.sub(MASK, normalized)
     out = _LABELLED.sub(_hide_secret, out)
-    labelled = _SEED_LABEL.search(out) is not None
-    if labelled or _SEED_PHRASE.search(out):
-        out = _SEED_PHRASE.sub(MASK, out)
-    out = _hide_word_runs(out, _SEED_WORDS_LABELLED if labelled else _SEED_WORDS)
+    out = _SEED_PHRASE.sub(MASK, out)
+    out = _hide_word_runs(out)
+    out = _SPLIT_CODE.sub(lambda found: found.group()[: found.start("code") - found.start()] + MASK, out)
     for shape in _SHAPES:
         out = shape.sub(MASK, out)
     return Masked(out, out != normalized)
@@ -84,29 +93,56 @@ def _bip39_words() -> frozenset[str]:
     return frozenset(unicodedata.normalize("NFKC", word) for word in lists)
 
 
-def _hide_word_runs(text: str, shortest: int) -> str:
-    """`text` with every run of at least `shortest` BIP39 words masked."""
+def _hide_word_runs(text: str) -> str:
+    """`text` with every run of BIP39 words long enough to be (part of) a recovery phrase masked.
+
+    A run may hold one word off the list (a typo); a label's own words (seed phrase) are no part of it.
+    """
     words = _bip39_words()
-    runs: list[tuple[int, int]] = []
+    labels = [(found.start(), found.end()) for found in _SEED_LABEL.finditer(text)]
+    runs: list[tuple[int, int, int]] = []  # start, end, words on the list
     start = end = count = 0
+    previous = 0  # where the last word read ends, on the list or off it
+    off_list = 0  # words off the list in the current run
+    label = 0  # the first label that does not end before the word at hand (both in text order)
     for found in _WORD.finditer(text):
-        if found.group().lower() not in words:
-            if count >= shortest:
-                runs.append((start, end))
-            count = 0
+        while label < len(labels) and labels[label][1] <= found.start():
+            label += 1
+        if label < len(labels) and labels[label][0] <= found.start():
+            _close(runs, start, end, count)
+            count = off_list = 0
             continue
-        if count and _BETWEEN.fullmatch(text, end, found.start()):
+        joined = count > 0 and _BETWEEN.fullmatch(text, previous, found.start()) is not None
+        previous = found.end()
+        on_list = found.group().lower() in words
+        if not joined:
+            _close(runs, start, end, count)
+            start, end, count, off_list = found.start(), found.end(), int(on_list), 0
+            if not on_list:
+                count = 0
+            continue
+        if on_list:
+            count += 1
+            end = found.end()
+        elif off_list == 0 and len(found.group()) <= 8 and found.group().isascii():
+            off_list = 1  # a typo inside a phrase: it counts, but the run ends where the list's words end
             count += 1
         else:
-            if count >= shortest:
-                runs.append((start, end))
-            start, count = found.start(), 1
-        end = found.end()
-    if count >= shortest:
-        runs.append((start, end))
-    for begin, finish in reversed(runs):
-        text = text[:begin] + MASK + text[finish:]
+            _close(runs, start, end, count)
+            count = off_list = 0
+    _close(runs, start, end, count)
+    ends = [e for _, e in labels]
+    for begin, finish, found_words in reversed(runs):
+        nearest = bisect.bisect_right(ends, begin) - 1  # the last label that ends before the run
+        after_label = nearest >= 0 and begin - ends[nearest] <= _LABEL_REACH
+        if found_words >= _SEED_WORDS or (after_label and found_words >= _SEED_WORDS_LABELLED):
+            text = text[:begin] + MASK + text[finish:]
     return text
+
+
+def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -> None:
+    if count:
+        runs.append((start, end, count))
 
 
 def _hide_secret(match: re.Match[str]) -> str:

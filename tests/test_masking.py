@@ -42,6 +42,23 @@ SECRET_CASES = [
         "あきる あけがた",
     ),
     ("復元フレーズの最初の6つは abandon ability able about above absent です", "about above"),
+    (
+        '["abandon","ability","able","about","above","absent","absorb","abstract","absurd","abuse","access","accident"]',
+        "absorb",
+    ),
+    (
+        "• abandon\n• ability\n• able\n• about\n• above\n• absent\n• absorb\n• abstract\n• absurd\n• abuse\n"
+        "• access\n• accident",
+        "absorb",
+    ),
+    (
+        "abandon | ability | able | about | above | absent | absorb | abstract | absurd | abuse | access | accident",
+        "absorb",
+    ),
+    # one word mistyped does not cut the phrase in two
+    ("Abandon Ability Able About Above Absentt Absorb Abstract Absurd Abuse Access Accident", "Absorb Abstract"),
+    ("シード: abandon ability able about above absent", "able about"),
+    ("my 12 words are abandon ability able about above absent absorb", "able about"),
 ]
 
 
@@ -67,6 +84,14 @@ def test_secrets_are_masked(text: str, secret: str) -> None:
         "シードフレーズをなくしました。どうすればいいですか",
         "電話番号は0120-123-456ですか",
         "please help, what can you do about my deposit order, i have the code",
+        # Three and three digits are a code only after a code's label.
+        "0120 123 456に電話したい",
+        "order 123 456 is stuck",
+        "注文番号 123 456 789",
+        "500 000 から 700 000 円",
+        "Tx fee was 123 456 sats",
+        # A label does not make the common words around it a phrase.
+        "Someone asked for my seed phrase. They said what should I do about my account access",
     ],
 )
 def test_ordinary_messages_pass_unchanged(text: str) -> None:

@@ -44,6 +44,7 @@ def test_database_spellings_of_design_are_accepted(monkeypatch: pytest.MonkeyPat
         ("DATABASE_URL", "garbage"),
         ("DATABASE_URL", "postgresql://u:secret@h:notaport/db"),
         ("DATABASE_URL", "postgresql://u:secret@h:99999/db"),
+        ("DATABASE_URL", "postgresql://u:secret@h:0/db"),
         ("LINE_API_BASE_URL", "not a url"),
         ("SLACK_API_BASE_URL", "ftp://example"),
         ("PORT", "eighty"),

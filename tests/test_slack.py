@@ -159,6 +159,7 @@ async def test_wrong_signature_gets_401_and_no_call(bot: TestClient, fake_slack:
     [
         {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"},  # a timestamp that is no number
         {"X-Slack-Request-Timestamp": "1e3", "X-Slack-Signature": "v0=00"},
+        {"X-Slack-Request-Timestamp": "9" * 400, "X-Slack-Signature": "v0=00"},  # too large for a float
         {"X-Slack-Signature": "v0=00"},  # none at all
         {"X-Slack-Request-Timestamp": "now", "X-Slack-Signature": "v0=é"},  # a signature that is not ASCII
     ],
