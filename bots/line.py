@@ -40,8 +40,9 @@ MAX_ACTION_TEXT = 300
 REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
 PUSH_TIMEOUT_SECONDS = 10.0
-# A push that fails for a reason that may pass (a timeout, a 5xx, a 429) is tried again.
-PUSH_ATTEMPTS = 3
+# A push that fails for a reason that may pass (a timeout, a 5xx, a 429) is tried once more:
+# each attempt holds an answering slot, so more would stall other customers in a LINE outage.
+PUSH_ATTEMPTS = 2
 PUSH_BACKOFF_SECONDS = 0.5
 ANSWERING = 16
 # Events acknowledged but not yet answered. At this many, a webhook waits for room before its
@@ -204,9 +205,17 @@ class LineChannel:
                 # Refused, or never sent: safe to replace with a push.
                 log.warning("line event %s reply failed (%s), pushing instead", event_id, _reason(exc))
             except (TimeoutError, aiohttp.ClientError) as exc:
-                # Cut off after it was sent (a timeout, a dropped connection): the reply may have
-                # arrived, and it has no retry key, so pushing now could say everything twice.
-                log.warning("line event %s reply lost (%s); not pushing a possible duplicate", event_id, _reason(exc))
+                # Cut off: it may have arrived (a slow answer) or never left (a kept-alive
+                # connection the server had just closed). The same token again settles it: LINE
+                # refuses a token already used, so this cannot say anything twice. A push could.
+                log.warning("line event %s reply lost (%s); replying again", event_id, _reason(exc))
+                try:
+                    await self._api.reply(token, messages, self._reply_timeout)
+                    log.info("line event %s answered by a second reply", event_id)
+                except Exception as again:
+                    log.warning(
+                        "line event %s: second reply refused (%s), taken as delivered", event_id, _reason(again)
+                    )
                 return
         # The retry key makes every attempt after the first a no-op once one got through.
         for attempt in range(1, PUSH_ATTEMPTS + 1):

@@ -31,6 +31,9 @@ class FakeLine:
     reply_delay: float = 0.0
     # Replies delivered, then the connection dropped before LINE answers.
     drop_after_reply: bool = False
+    # How many of the next replies are lost unread (a kept-alive connection closed under them).
+    drop_before_reply: int = 0
+    used_tokens: set[str] = field(default_factory=set)
     # How many of the next pushes fail with a 500 before one goes through.
     push_errors: int = 0
     retry_keys: set[str] = field(default_factory=set)
@@ -62,8 +65,13 @@ class FakeLine:
     async def _reply(self, request: web.Request) -> web.Response:
         self._check_auth(request)
         body = await request.json()
-        if self.fail_reply:
+        if self.drop_before_reply > 0 and request.transport is not None:
+            self.drop_before_reply -= 1
+            request.transport.close()
+            return web.Response()
+        if self.fail_reply or body.get("replyToken") in self.used_tokens:  # a token works once
             return web.json_response({"message": "Invalid reply token"}, status=400)
+        self.used_tokens.add(body.get("replyToken"))
         # Delivered at once; only the answer is slow (what a timed-out reply looks like to LINE).
         self.calls.append(Call(request.path, dict(request.headers), body))
         if self.drop_after_reply and request.transport is not None:

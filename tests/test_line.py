@@ -338,7 +338,7 @@ async def test_unreachable_reply_api_falls_back_to_push(fake_line: FakeLine, res
 
 async def test_a_push_that_fails_for_a_while_is_tried_again(fake_line: FakeLine, responder: Responder) -> None:
     fake_line.fail_reply = True
-    fake_line.push_errors = 2  # LINE answers 500 twice, then takes it
+    fake_line.push_errors = 1  # LINE answers 500 once, then takes it
     cfg = line_settings(fake_line)
     async with TestClient(TestServer(create_app(cfg, responder))) as client:
         await post(client, body_of(text_event("パスワードを忘れた", "flaky")))
@@ -352,6 +352,15 @@ async def test_a_reply_cut_off_after_it_was_sent_is_not_pushed_again(fake_line: 
     cfg = line_settings(fake_line)
     async with TestClient(TestServer(create_app(cfg, responder))) as client:
         await post(client, body_of(text_event("パスワードを忘れた", "cut")))
+        await client.app[LINE].drain()
+    assert [c.path for c in fake_line.messages()] == [REPLY]
+
+
+async def test_a_reply_lost_before_it_was_read_is_sent_again(fake_line: FakeLine, responder: Responder) -> None:
+    fake_line.drop_before_reply = 1  # the connection closed under the first attempt
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "unread")))
         await client.app[LINE].drain()
     assert [c.path for c in fake_line.messages()] == [REPLY]
 
