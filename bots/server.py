@@ -29,6 +29,8 @@ log = logging.getLogger("supportbot")
 SWEEP_SECONDS = 30.0
 # LINE and Slack give up redelivering long before this.
 EVENT_MEMORY = timedelta(days=1)
+# A customer's lines to staff in a handoff are limited too, to this many times the bot's limit.
+RELAY_LIMIT_FACTOR = 5
 # The exit status when a setting does not work, as for a malformed one (the CLI's usage error).
 STARTUP_FAILED = 2
 
@@ -49,14 +51,14 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
     storage = Storage(settings.database_url)
     app[STORAGE] = storage
     window = timedelta(seconds=settings.rate_limit_window)
+
     # Several processes share PostgreSQL and so must share the count; SQLite serves one process,
     # whose memory is the cheaper place for it (a database round trip less per message).
-    limiter: RateLimit = (
-        SharedRateLimiter(storage, settings.rate_limit_messages, window)
-        if storage.shared
-        else RateLimiter(settings.rate_limit_messages, window)
-    )
-    conversation = Conversation(responder, limiter=limiter)
+    def limit(messages: int) -> RateLimit:
+        return SharedRateLimiter(storage, messages, window) if storage.shared else RateLimiter(messages, window)
+
+    relay = limit(settings.rate_limit_messages * RELAY_LIMIT_FACTOR)
+    conversation = Conversation(responder, limiter=limit(settings.rate_limit_messages), relay_limiter=relay)
     app[CONVERSATION] = conversation
     version = responder.matcher.kb.version
 

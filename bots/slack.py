@@ -100,7 +100,7 @@ class SlackChannel:
         # a 429 is waited out (Retry-After), as are a dropped connection and a 5xx.
         retries = [
             AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=1),  # once: a LINE event waits on it
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
         client = AsyncWebClient(token=bot_token, base_url=api_base_url, retry_handlers=retries)

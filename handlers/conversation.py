@@ -9,7 +9,7 @@ from handlers.handoff import HandoffService, is_cancel, rating_of, rating_reply
 from handlers.intents import Intent
 from handlers.language import detect
 from handlers.masking import mask
-from handlers.messages import Incoming, Kind, QuickReply, Reply
+from handlers.messages import ConversationKey, Incoming, Kind, QuickReply, Reply
 from handlers.ratelimit import RateLimit
 from handlers.records import ConversationState
 from handlers.responder import Responder
@@ -21,6 +21,8 @@ ACTION_FAQ = "faq:"
 ACTION_HOURS = "hours"
 ACTION_HANDOFF = "handoff"
 ACTION_MENU = "menu"
+# What sets the count of a customer's lines to staff apart from that of the bot's answers.
+RELAY_SUFFIX = "/handoff"
 # After this many unanswered messages in a row the bot offers a person (it does not force one).
 FALLBACKS_BEFORE_OFFER = 2
 PENDING_MESSAGE = "message"
@@ -35,11 +37,18 @@ class Conversation:
     """
 
     def __init__(
-        self, responder: Responder, handoffs: HandoffService | None = None, limiter: RateLimit | None = None
+        self,
+        responder: Responder,
+        handoffs: HandoffService | None = None,
+        limiter: RateLimit | None = None,
+        relay_limiter: RateLimit | None = None,
     ) -> None:
+        # relay_limiter: a generous limit on what a customer sends staff in a handoff, counted
+        # apart from the bot's answers: a person typing never meets it, sticker spam does.
         self.responder = responder
         self.handoffs = handoffs
         self.limiter = limiter
+        self.relay_limiter = relay_limiter
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message."""
@@ -48,12 +57,17 @@ class Conversation:
             return limited if limited is not None else [self._stateless(incoming)]
         return await self._with_state(incoming, self.handoffs)
 
-    async def _limited(self, incoming: Incoming) -> list[Reply] | None:
-        """The replies to a message over the rate limit (one notice, then nothing), else None."""
-        if self.limiter is None or incoming.kind not in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
+    async def _limited(self, incoming: Incoming, relay: bool = False) -> list[Reply] | None:
+        """The replies to a message over the rate limit (one notice, then nothing), else None;
+        with `relay`, over the limit on lines for staff."""
+        limiter = self.relay_limiter if relay else self.limiter
+        if limiter is None or incoming.kind not in (Kind.TEXT, Kind.MEDIA, Kind.ACTION):
             return None
+        key = incoming.key
+        if relay:  # counted apart from the bot's answers
+            key = ConversationKey(f"{key.platform}{RELAY_SUFFIX}", key.channel_id, key.user_id)
         try:
-            verdict = await self.limiter.check(incoming.key, incoming.at)
+            verdict = await limiter.check(key, incoming.at)
         except Exception:
             # The limit guards against floods; losing a customer's answer to a failed count is worse.
             log.warning("rate limit check failed; answering anyway", exc_info=True)
@@ -61,7 +75,8 @@ class Conversation:
         if verdict == "drop":
             return []
         if verdict == "notice":
-            return [Reply(texts.text(detect(incoming.text), "slow_down"), intent="fallback")]
+            notice = "handoff_slow_down" if relay else "slow_down"
+            return [Reply(texts.text(detect(incoming.text), notice), intent="fallback")]
         return None
 
     def _stateless(self, incoming: Incoming) -> Reply:
@@ -92,6 +107,9 @@ class Conversation:
                 state.pending = f"{PENDING_RATING}{active.id}"
                 await storage.save_state(key, state, at)
                 return [*warning, rating_reply(active.lang, "handoff_customer_ended")]
+            limited = await self._limited(incoming, relay=True)
+            if limited is not None:
+                return [*warning, *limited]
             if not await handoffs.from_customer(active, text or "(media)", at):
                 return [*warning, Reply(texts.text(active.lang, "handoff_not_delivered"), intent="handoff")]
             return warning  # staff answer in the thread; the bot stays quiet

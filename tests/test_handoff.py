@@ -568,6 +568,12 @@ async def test_the_rate_limit_never_drops_what_a_customer_tells_staff(
     lines = [c.body["text"] for c in slack.posts(DESK, "1700000000.000001")]
     assert [line.split("説明")[1] for line in lines if "説明" in line] == ["1", "2", "3", "4", "5", "6"]
     assert not any("続けて受け取りました" in t for t in texts_to_customer(line))
+    # Lines to staff have a limit of their own, five times the bot's (10 a minute here): spam meets it.
+    for n in range(7, 13):
+        await customer_says(bot, f"説明{n}", TUE_1030 + timedelta(seconds=n), f"r{n}")
+    lines = [c.body["text"] for c in slack.posts(DESK, "1700000000.000001")]
+    assert [line.split("説明")[1] for line in lines if "説明" in line] == [str(n) for n in range(1, 11)]
+    assert sum("転送を少しの間止めています" in t for t in texts_to_customer(line)) == 1
     # The bot's own answers are still limited: after the handoff, a flood gets one notice.
     [handoff] = await bot.app[HANDOFFS].storage.open_handoffs()
     await staff_presses(bot, slack, "handoff_resolve", handoff.id)
