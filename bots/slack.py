@@ -412,13 +412,17 @@ class SlackChannel:
         response = await self.app.client.chat_postMessage(channel=self.handoff_channel, text=text, blocks=blocks)
         return str(response["channel"]), str(response["ts"])
 
-    async def post_in_thread(self, handoff: Handoff, author: str, text: str) -> None:
-        """StaffDesk: one (masked) line of the customer in the handoff's thread."""
+    async def post_in_thread(self, handoff: Handoff, author: str, text: str, broadcast: bool = False) -> None:
+        """StaffDesk: one (masked) line of the customer in the handoff's thread; with `broadcast`,
+        shown in the channel too."""
         if handoff.staff_channel and handoff.staff_thread:
             label = AUTHOR_LABELS.get(author, author)
             line = text if author == "bot" else escape(text)  # the bot's own notes may @mention staff
             await self.app.client.chat_postMessage(
-                channel=handoff.staff_channel, thread_ts=handoff.staff_thread, text=f"*{label}*: {line}"
+                channel=handoff.staff_channel,
+                thread_ts=handoff.staff_thread,
+                text=f"*{label}*: {line}",
+                reply_broadcast=broadcast,
             )
 
     async def mark(self, handoff: Handoff, status: str) -> None:
@@ -430,8 +434,10 @@ class SlackChannel:
             "customer_ended": "お客様が会話を終了しました。",
             "expired": "⌛ 時間内に担当者がつかなかったため、お客様にお問い合わせフォームをご案内しました。",
             "live": "💬 お客様がチャットでの対応を希望しています。このスレッドでの返信はお客様に届きます。",
+            "requeued": "📨 時間内に担当者がつかなかったため、時間外メッセージとしてキューに戻しました。",
         }
-        await self.post_in_thread(handoff, "bot", notes.get(status, status))
+        # An old card coming alive again is news for the whole channel, not only its thread.
+        await self.post_in_thread(handoff, "bot", notes.get(status, status), broadcast=status == "live")
 
 
 def _payload(body: str, content_type: str) -> dict[str, Any] | None:

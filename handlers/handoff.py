@@ -195,7 +195,16 @@ class HandoffService:
 
     async def expire(self, at: datetime) -> list[Handoff]:
         """Waiting handoffs nobody claimed in time: tell the customer and offer the form."""
-        expired = await self.storage.expire_unclaimed(at - self.claim_timeout, at)
+        cutoff = at - self.claim_timeout
+        for handoff in await self.storage.requeue_unclaimed(cutoff):
+            # Asked live after leaving a message: the message stays with staff, in the queue.
+            notice = Reply(texts.text(handoff.lang, "handoff_requeued"), intent="handoff")
+            await self._push(handoff, [notice], f"requeued:{handoff.id}:{int(handoff.created_at.timestamp())}")
+            try:
+                await self.desk.mark(handoff, "requeued")
+            except Exception:
+                log.exception("handoff %d: could not tell staff it went back to the queue", handoff.id)
+        expired = await self.storage.expire_unclaimed(cutoff, at)
         for handoff in expired:
             notice = Reply(texts.text(handoff.lang, "handoff_expired"), intent="handoff")
             await self._push(handoff, [notice], f"expired:{handoff.id}")

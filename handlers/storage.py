@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -42,7 +43,8 @@ from handlers.records import ACTIVE, OPEN, ConversationState, Handoff, Line, Sta
 
 log = logging.getLogger("supportbot.storage")
 
-SCHEMA_VERSION = 4  # 2: processed_events; 3: one open handoff per customer; 4: message_windows
+# 2: processed_events; 3: one open handoff per customer; 4: message_windows; 5: handoffs.queued_at
+SCHEMA_VERSION = 5
 _SCHEMA_LOCK = 7_310_051  # pg_advisory_xact_lock key: one process creates or upgrades at a time
 
 
@@ -67,6 +69,9 @@ handoffs = Table(
     Column("staff_channel", String(64)),
     Column("staff_thread", String(64)),
     Column("rating", Integer),
+    # When a message was left out of hours; kept when the customer later asks live, so that an
+    # unclaimed live request goes back to the queue instead of expiring with the message.
+    Column("queued_at", Float),
     Index("ix_handoffs_customer", "platform", "channel_id", "user_id", "state"),
     Index("ix_handoffs_thread", "staff_channel", "staff_thread", unique=True),
 )
@@ -161,6 +166,10 @@ def _sqlite_pragmas(connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _has_column(connection: Any, table: str, column: str) -> bool:
+    return any(found["name"] == column for found in inspect(connection).get_columns(table))
+
+
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -221,8 +230,10 @@ class Storage:
                     elif found > SCHEMA_VERSION:
                         raise RuntimeError(f"database schema {found} is newer than this code ({SCHEMA_VERSION})")
                     elif found < SCHEMA_VERSION:
-                        # Upgrades so far add tables (create_all has just made them) and an index.
+                        # Upgrades add tables (create_all has just made them), an index and a column.
                         await connection.run_sync(lambda sync: open_handoff_per_customer.create(sync, checkfirst=True))
+                        if not await connection.run_sync(_has_column, "handoffs", "queued_at"):
+                            await connection.execute(text("ALTER TABLE handoffs ADD COLUMN queued_at FLOAT"))
                         await connection.execute(update(schema_version).values(version=SCHEMA_VERSION))
                         log.info("database schema upgraded from %d to %d", found, SCHEMA_VERSION)
                 return
@@ -326,6 +337,7 @@ class Storage:
             "lang": lang,
             "customer_name": customer_name[:200],
             "created_at": _ts(now),
+            "queued_at": _ts(now) if state is State.QUEUED else None,
         }
         try:
             async with self.engine.begin() as connection:
@@ -393,12 +405,21 @@ class Storage:
             return [_handoff(row) for row in (await connection.execute(query)).mappings()]
 
     async def expire_unclaimed(self, created_before: datetime, now: datetime) -> list[Handoff]:
-        """Mark waiting handoffs nobody claimed as expired and return them (each to one caller only)."""
+        """Mark waiting handoffs nobody claimed as expired and return them (each to one caller only);
+        those that hold a message left out of hours go back to the queue (requeue_unclaimed)."""
+        return await self._unclaimed(created_before, False, {"state": State.EXPIRED.value, "finished_at": _ts(now)})
+
+    async def requeue_unclaimed(self, created_before: datetime) -> list[Handoff]:
+        """Put waiting handoffs nobody claimed that hold a message left out of hours back in the queue."""
+        return await self._unclaimed(created_before, True, {"state": State.QUEUED.value})
+
+    async def _unclaimed(self, created_before: datetime, queued: bool, values: dict[str, Any]) -> list[Handoff]:
+        left = handoffs.c.queued_at.is_not(None) if queued else handoffs.c.queued_at.is_(None)
         async with self.engine.begin() as connection:
             result = await connection.execute(
                 update(handoffs)
-                .where(and_(handoffs.c.state == State.WAITING.value, handoffs.c.created_at < _ts(created_before)))
-                .values(state=State.EXPIRED.value, finished_at=_ts(now))
+                .where(and_(handoffs.c.state == State.WAITING.value, handoffs.c.created_at < _ts(created_before), left))
+                .values(**values)
                 .returning(*handoffs.c)
             )
             return [_handoff(row) for row in result.mappings()]

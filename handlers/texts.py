@@ -42,6 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "ご用件を1通でお送りください(やめる場合は「キャンセル」)。"
         ),
         "handoff_left": "メッセージを承りました。受付開始後に担当者からご連絡します。",
+        "handoff_requeued": "ただいま担当者がつかまりませんでした。お預かりしているメッセージには、担当者から順次ご連絡します。",
         "handoff_slow_down": "メッセージが続いたため、担当者への転送を少しの間止めています。少し時間をおいてからお送りください。",
         "handoff_one_to_one": (
             "担当者とのやり取りは、公式アカウントとの1対1のトークでお願いします。"
@@ -110,6 +111,7 @@ TEXTS: dict[str, dict[str, str]] = {
             'message (or "cancel").'
         ),
         "handoff_left": "Thank you, we have your message. An agent will contact you once support opens.",
+        "handoff_requeued": "No agent was free just now. An agent will still reply to the message you left, in turn.",
         "handoff_slow_down": "Many messages came in a row, so passing them to the agent is paused for a moment. Please wait a little before sending more.",
         "handoff_one_to_one": (
             'To talk with an agent, please message our official account one to one and send "Talk to a person" there.'

@@ -264,6 +264,12 @@ async def test_a_message_left_out_of_hours_becomes_live_when_the_customer_asks_a
     assert await storage.expire_unclaimed(TUE_1030 - timedelta(minutes=1), TUE_1030) == []
     await customer_says(bot, "まだ届いていません", TUE_1030, "q6")
     assert any("まだ届いていません" in c.body["text"] for c in slack.posts(DESK, thread))
+    # Nobody takes it in time: the left message goes back to the queue, not away.
+    handoffs = bot.app[HANDOFFS]
+    assert [h.id for h in await handoffs.expire(TUE_1030 + timedelta(minutes=11))] == []
+    assert "お預かりしているメッセージ" in texts_to_customer(line)[-1]
+    [queued] = await storage.open_handoffs()
+    assert queued.state is State.QUEUED
     await staff_says(bot, "確認いたします", thread)
     await eventually(lambda: "確認いたします" in texts_to_customer(line)[-1], "staff reply pushed to LINE")
 

@@ -238,6 +238,46 @@ async def test_upgrade_from_schema_1(tmp_path: Path) -> None:
         await upgraded.close()
 
 
+async def test_upgrade_from_schema_4_adds_the_queued_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v4.db'}"
+    old = Storage(url)
+    async with old.engine.begin() as connection:
+        await connection.exec_driver_sql(
+            "CREATE TABLE handoffs (id INTEGER PRIMARY KEY AUTOINCREMENT, platform VARCHAR(32) NOT NULL,"
+            " channel_id VARCHAR(128) NOT NULL, user_id VARCHAR(128) NOT NULL, state VARCHAR(16) NOT NULL,"
+            " lang VARCHAR(8) NOT NULL, customer_name VARCHAR(200) NOT NULL, created_at FLOAT NOT NULL,"
+            " claimed_by VARCHAR(64), claimed_at FLOAT, finished_at FLOAT, staff_channel VARCHAR(64),"
+            " staff_thread VARCHAR(64), rating INTEGER)"
+        )
+        await connection.exec_driver_sql(
+            "INSERT INTO handoffs (platform, channel_id, user_id, state, lang, customer_name, created_at)"
+            " VALUES ('line', 'U-alice', 'U-alice', 'queued', 'ja', 'Alice', 1.0)"
+        )
+        await connection.run_sync(lambda sync: metadata.create_all(sync, tables=[schema_version]))
+        await connection.execute(insert(schema_version).values(version=4))
+    await old.close()
+    upgraded = await fresh(url)
+    try:
+        [kept] = await upgraded.open_handoffs()  # the row of version 4 is still there, now with the column
+        assert kept.state is State.QUEUED
+        handoff, _ = await upgraded.create_handoff(BOB, State.QUEUED, "ja", "Bob", NOW)
+        assert (await upgraded.promote(handoff.id, NOW)) is not None
+        assert await upgraded.requeue_unclaimed(NOW + timedelta(seconds=1)) != []
+    finally:
+        await upgraded.close()
+
+
+async def test_an_unclaimed_live_request_with_a_left_message_goes_back_to_the_queue(storage: Storage) -> None:
+    left, _ = await storage.create_handoff(ALICE, State.QUEUED, "ja", "Alice", NOW)
+    live, _ = await storage.create_handoff(BOB, State.WAITING, "ja", "Bob", NOW)
+    later = NOW + timedelta(hours=1)
+    await storage.promote(left.id, later)
+    cutoff = later + timedelta(minutes=11)
+    assert [h.id for h in await storage.requeue_unclaimed(cutoff)] == [left.id]
+    assert [h.id for h in await storage.expire_unclaimed(cutoff, cutoff)] == [live.id]
+    assert [(h.id, h.state) for h in await storage.open_handoffs()] == [(left.id, State.QUEUED)]
+
+
 async def test_a_customer_has_at_most_one_open_handoff(storage: Storage) -> None:
     results = await asyncio.gather(
         *(storage.create_handoff(ALICE, State.WAITING, "ja", "Alice", NOW) for _ in range(5))
