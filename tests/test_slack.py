@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bots.server import create_app
+from bots.server import STORAGE, create_app
 from bots.settings import StartupError, load_settings
 from handlers.responder import Responder
 from tests import servers
@@ -392,9 +392,13 @@ async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
         SLACK_APP_TOKEN="xapp-wrong",
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
     )
-    with pytest.raises(StartupError, match=r"^SLACK_APP_TOKEN: Slack refused the app token") as caught:
-        async with TestClient(TestServer(create_app(cfg, responder))):
-            pass
+    app = create_app(cfg, responder)
+    try:
+        with pytest.raises(StartupError, match=r"^SLACK_APP_TOKEN: Slack refused the app token") as caught:
+            async with TestClient(TestServer(app)):
+                pass
+    finally:
+        await app[STORAGE].close()  # opened before Slack refused; `serve` exits here instead
     assert "xapp-wrong" not in str(caught.value)
 
 
