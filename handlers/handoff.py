@@ -198,21 +198,20 @@ class HandoffService:
         cutoff = at - self.claim_timeout
         for handoff in await self.storage.requeue_unclaimed(cutoff):
             # Asked live after leaving a message: the message stays with staff, in the queue.
-            notice = Reply(texts.text(handoff.lang, "handoff_requeued"), intent="handoff")
-            await self._push(handoff, [notice], f"requeued:{handoff.id}:{int(handoff.created_at.timestamp())}")
-            try:
-                await self.desk.mark(handoff, "requeued")
-            except Exception:
-                log.exception("handoff %d: could not tell staff it went back to the queue", handoff.id)
+            await self._tell_both(handoff, "requeued", f"{int(handoff.created_at.timestamp())}")
         expired = await self.storage.expire_unclaimed(cutoff, at)
         for handoff in expired:
-            notice = Reply(texts.text(handoff.lang, "handoff_expired"), intent="handoff")
-            await self._push(handoff, [notice], f"expired:{handoff.id}")
-            try:
-                await self.desk.mark(handoff, "expired")
-            except Exception:
-                log.exception("handoff %d: could not tell staff it expired", handoff.id)
+            await self._tell_both(handoff, "expired")
         return expired
+
+    async def _tell_both(self, handoff: Handoff, status: str, occasion: str = "") -> None:
+        """Tell the customer (text handoff_<status>) and the thread what happened to a handoff."""
+        notice = Reply(texts.text(handoff.lang, f"handoff_{status}"), intent="handoff")
+        await self._push(handoff, [notice], ":".join(filter(None, (status, str(handoff.id), occasion))))
+        try:
+            await self.desk.mark(handoff, status)
+        except Exception:
+            log.exception("handoff %d: could not tell staff it is %s", handoff.id, status)
 
     async def _push(self, handoff: Handoff, replies: list[Reply], retry_id: str) -> bool:
         """Deliver to the customer, retrying once (the retry id makes that safe); tell staff on failure."""
