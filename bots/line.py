@@ -213,9 +213,8 @@ class LineChannel:
                     await self._api.reply(token, messages, self._reply_timeout)
                     log.info("line event %s answered by a second reply", event_id)
                 except Exception as again:
-                    log.warning(
-                        "line event %s: second reply refused (%s), taken as delivered", event_id, _reason(again)
-                    )
+                    # Refused (the first used the token) or lost again: a push could say it twice.
+                    log.warning("line event %s: second reply failed (%s); not pushing", event_id, _reason(again))
                 return
         # The retry key makes every attempt after the first a no-op once one got through.
         for attempt in range(1, PUSH_ATTEMPTS + 1):

@@ -113,8 +113,8 @@ class Conversation:
             if not await handoffs.from_customer(active, text or "(media)", at):
                 return [*warning, Reply(texts.text(active.lang, "handoff_not_delivered"), intent="handoff")]
             return warning  # staff answer in the thread; the bot stays quiet
-        # Only the bot's own answers are limited: what a customer tells staff, a rating or a
-        # message left out of hours always goes through.
+        # The bot's own answers are limited here (lines to staff have their own limit, above); a
+        # rating or a message left out of hours always goes through.
         if not state.pending:
             limited = await self._limited(incoming)
             if limited is not None:
