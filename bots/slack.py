@@ -56,6 +56,8 @@ from handlers.hours import TOKYO
 from handlers.records import EventLedger, Handoff, MemoryLedger
 
 log = logging.getLogger("supportbot.slack")
+# How long start-up waits for Slack to say whether it takes the app token; the port opens after.
+PRECHECK_SECONDS = 5.0
 # What apps.connections.open answers for a token that will never work.
 REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive"})
 # How long shutdown waits for Slack work that was acknowledged but is still running.
@@ -116,7 +118,9 @@ class SlackChannel:
             # first, so that a wrong token stops start-up instead.
             # Anything else (Slack unreachable for a moment) is left to that retry loop.
             try:
-                await self.app.client.apps_connections_open(app_token=self._app_token)
+                await asyncio.wait_for(
+                    self.app.client.apps_connections_open(app_token=self._app_token), PRECHECK_SECONDS
+                )
             except SlackApiError as exc:
                 error = exc.response.get("error")
                 if error in REFUSED_TOKEN:

@@ -109,10 +109,7 @@ class HandoffService:
                 promoted = await self.storage.promote(handoff.id, at)
                 if promoted is not None:
                     handoff = promoted
-                    try:
-                        await self.desk.mark(handoff, "live")
-                    except Exception:  # the customer's next lines are posted there all the same
-                        log.exception("handoff %d: could not say in its thread that it is live", handoff.id)
+                    await self._mark(handoff, "live")
             if first_message is not None:
                 try:
                     await self.desk.post_in_thread(handoff, "customer", first_message)
@@ -147,7 +144,7 @@ class HandoffService:
         """The customer wrote 終了 / cancel."""
         finished = await self.storage.finish(handoff.id, State.RESOLVED, at)
         if finished is not None:
-            await self.desk.mark(finished, "customer_ended")
+            await self._mark(finished, "customer_ended")
         return finished
 
     async def from_staff(self, channel: str, thread: str, staff: str, text: str, message_id: str, at: datetime) -> bool:
@@ -167,7 +164,7 @@ class HandoffService:
         if handoff.state is not State.CLAIMED:
             claimed = await self.storage.claim(handoff.id, staff, at)
             if claimed is not None:
-                await self.desk.mark(claimed, "claimed")
+                await self._mark(claimed, "claimed")
         await self.storage.add_line(handoff.id, "staff", masked, at)
         return await self._push(handoff, [Reply(text, intent="handoff")], f"staff:{message_id}")
 
@@ -175,7 +172,7 @@ class HandoffService:
         """A staff member takes the handoff (担当する)."""
         claimed = await self.storage.claim(handoff_id, staff, at)
         if claimed is not None:
-            await self.desk.mark(claimed, "claimed")
+            await self._mark(claimed, "claimed")
             note = Reply(texts.text(claimed.lang, "handoff_claimed"), intent="handoff")
             await self._push(claimed, [note], f"claimed:{claimed.id}")
         return claimed
@@ -189,7 +186,7 @@ class HandoffService:
         state = await self.storage.load_state(finished.key)
         state.pending = f"rating:{finished.id}"
         await self.storage.save_state(finished.key, state, at)
-        await self.desk.mark(finished, "resolved")
+        await self._mark(finished, "resolved")
         await self._push(finished, [rating_reply(finished.lang)], f"resolved:{finished.id}")
         return finished
 
@@ -208,10 +205,15 @@ class HandoffService:
         """Tell the customer (text handoff_<status>) and the thread what happened to a handoff."""
         notice = Reply(texts.text(handoff.lang, f"handoff_{status}"), intent="handoff")
         await self._push(handoff, [notice], ":".join(filter(None, (status, str(handoff.id), occasion))))
+        await self._mark(handoff, status)
+
+    async def _mark(self, handoff: Handoff, status: str) -> None:
+        """Note in the thread what happened to a handoff; a note Slack refuses is logged and
+        never stands in the way of what the customer is owed (a reply, a rating request)."""
         try:
             await self.desk.mark(handoff, status)
         except Exception:
-            log.exception("handoff %d: could not tell staff it is %s", handoff.id, status)
+            log.exception("handoff %d: could not note %r in its thread", handoff.id, status)
 
     async def _push(self, handoff: Handoff, replies: list[Reply], retry_id: str) -> bool:
         """Deliver to the customer, retrying once (the retry id makes that safe); tell staff on failure."""

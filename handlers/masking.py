@@ -44,7 +44,7 @@ _SHAPES = (
 # order number, an amount (500 000) or a phone number (0120 123 456).
 _SPLIT_CODE = re.compile(
     r"(?:認証コード|確認コード|ワンタイムパスワード|コード|暗証番号|\b(?:code|otp|pin|passcode|2fa)\b)"
-    r"[^\d\n]{0,12}?(?<![\d])(?P<code>\d{3}[ -]\d{3})(?![\d])",
+    r"[^\d\n]{0,12}?(?<![\d])(?P<code>\d{3}[ -]\d{3})(?![\d,.]|\s*(?:円|yen|jpy))",
     re.IGNORECASE,
 )
 # Twelve or more lower-case English words in a row look like a wallet's recovery phrase (older
@@ -96,40 +96,30 @@ def _bip39_words() -> frozenset[str]:
 def _hide_word_runs(text: str) -> str:
     """`text` with every run of BIP39 words long enough to be (part of) a recovery phrase masked.
 
-    A run may hold one word off the list (a typo); a label's own words (seed phrase) are no part of it.
+    A run may hold one mistyped word (abandn); a label's own words (seed phrase) are no part of it.
     """
     words = _bip39_words()
     labels = [(found.start(), found.end()) for found in _SEED_LABEL.finditer(text)]
-    runs: list[tuple[int, int, int]] = []  # start, end, words on the list
+    runs: list[tuple[int, int, int]] = []  # start, end, how many words
     start = end = count = 0
-    previous = 0  # where the last word read ends, on the list or off it
-    off_list = 0  # words off the list in the current run
+    typo = False  # the run holds its one mistyped word
     label = 0  # the first label that does not end before the word at hand (both in text order)
     for found in _WORD.finditer(text):
         while label < len(labels) and labels[label][1] <= found.start():
             label += 1
-        if label < len(labels) and labels[label][0] <= found.start():
+        word = found.group().lower()
+        on_list = word in words
+        if (label < len(labels) and labels[label][0] <= found.start()) or not (on_list or _mistyped(word)):
             _close(runs, start, end, count)
-            count = off_list = 0
+            count = 0
             continue
-        joined = count > 0 and _BETWEEN.fullmatch(text, previous, found.start()) is not None
-        previous = found.end()
-        on_list = found.group().lower() in words
-        if not joined:
+        joined = count > 0 and _BETWEEN.fullmatch(text, end, found.start()) is not None
+        if not joined or (typo and not on_list):
             _close(runs, start, end, count)
-            start, end, count, off_list = found.start(), found.end(), int(on_list), 0
-            if not on_list:
-                count = 0
-            continue
-        if on_list:
-            count += 1
-            end = found.end()
-        elif off_list == 0 and len(found.group()) <= 8 and found.group().isascii():
-            off_list = 1  # a typo inside a phrase: it counts, but the run ends where the list's words end
-            count += 1
-        else:
-            _close(runs, start, end, count)
-            count = off_list = 0
+            start, count, typo = found.start(), 0, False
+        count += 1
+        typo = typo or not on_list
+        end = found.end()
     _close(runs, start, end, count)
     ends = [e for _, e in labels]
     for begin, finish, found_words in reversed(runs):
@@ -138,6 +128,26 @@ def _hide_word_runs(text: str) -> str:
         if found_words >= _SEED_WORDS or (after_label and found_words >= _SEED_WORDS_LABELLED):
             text = text[:begin] + MASK + text[finish:]
     return text
+
+
+def _mistyped(word: str) -> bool:
+    """Whether an English word off the list is one of its words mistyped: BIP39 words are told
+    apart by their first four letters, and a shorter slip is one letter missing, extra or wrong."""
+    if len(word) < 3 or not word.isascii():
+        return False
+    english, prefixes, shortened = _typo_index()
+    if word[:4] in prefixes or word in shortened:
+        return True
+    cut = [word[:i] + word[i + 1 :] for i in range(len(word))]
+    return any(w in english or w in shortened for w in cut)
+
+
+@cache
+def _typo_index() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The English list, its words' first four letters, and its words with one letter left out."""
+    english = Mnemonic("english").wordlist
+    shortened = frozenset(w[:i] + w[i + 1 :] for w in english for i in range(len(w)))
+    return frozenset(english), frozenset(w[:4] for w in english if len(w) >= 4), shortened
 
 
 def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -> None:

@@ -234,6 +234,12 @@ class Storage:
                         await connection.run_sync(lambda sync: open_handoff_per_customer.create(sync, checkfirst=True))
                         if not await connection.run_sync(_has_column, "handoffs", "queued_at"):
                             await connection.execute(text("ALTER TABLE handoffs ADD COLUMN queued_at FLOAT"))
+                            # Messages already waiting in the queue were left out of hours too.
+                            await connection.execute(
+                                update(handoffs)
+                                .where(handoffs.c.state == State.QUEUED.value)
+                                .values(queued_at=handoffs.c.created_at)
+                            )
                         await connection.execute(update(schema_version).values(version=SCHEMA_VERSION))
                         log.info("database schema upgraded from %d to %d", found, SCHEMA_VERSION)
                 return

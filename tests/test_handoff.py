@@ -549,6 +549,17 @@ async def test_a_busy_slack_is_waited_out_and_a_lost_line_is_told(
     assert [x.text for x in await bot.app[HANDOFFS].storage.transcript(handoff.id)][-1] == "まだですか"
 
 
+async def test_a_note_slack_refuses_never_holds_back_a_staff_reply(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "n1")
+    slack.throttled = 10  # the "claimed" note in the thread cannot be posted
+    await staff_says(bot, "担当の山田です。確認します", "1700000000.000001")
+    await eventually(lambda: "担当の山田です" in texts_to_customer(line)[-1], "staff reply pushed to LINE")
+
+
 async def test_a_customers_messages_reach_the_thread_in_order(
     fakes: tuple[FakeLine, FakeSlack], start_bot: Start
 ) -> None:

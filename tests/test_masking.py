@@ -58,6 +58,10 @@ SECRET_CASES = [
     # one word mistyped does not cut the phrase in two
     ("Abandon Ability Able About Above Absentt Absorb Abstract Absurd Abuse Access Accident", "Absorb Abstract"),
     ("シード: abandon ability able about above absent", "able about"),
+    # the mistyped word may come first or last, and is masked with the rest
+    ("abandn, ability, able, about, above, absent, absorb, abstract, absurd, abuse, access, accident", "abandn"),
+    ("abandon, ability, able, about, above, absent, absorb, abstract, absurd, abuse, access, acident", "acident"),
+    ("seed phrase: abandn ability able about above absent", "able about"),
     ("my 12 words are abandon ability able about above absent absorb", "able about"),
 ]
 
@@ -92,6 +96,11 @@ def test_secrets_are_masked(text: str, secret: str) -> None:
         "Tx fee was 123 456 sats",
         # A label does not make the common words around it a phrase.
         "Someone asked for my seed phrase. They said what should I do about my account access",
+        "My recovery phrase: I think someone saw it. Can you lock my account now please? This is urgent",
+        "The app said: enter your recovery phrase. Is this safe? Please tell me what to do",
+        # An amount after a code's label is still an amount.
+        "認証コードを入力したら 100 000 円が消えました",
+        "QRコードで 120 000 JPY",
     ],
 )
 def test_ordinary_messages_pass_unchanged(text: str) -> None:

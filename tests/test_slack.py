@@ -402,18 +402,31 @@ async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
     assert "xapp-wrong" not in str(caught.value)
 
 
-async def test_an_unreachable_slack_does_not_stop_start_up(responder: Responder, tmp_path: Path) -> None:
+@pytest.mark.parametrize("answers", [False, True])
+async def test_an_unreachable_slack_does_not_stop_start_up(responder: Responder, tmp_path: Path, answers: bool) -> None:
+    # Nothing listens on the port, or something accepts the connection and never answers.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(60)
+
+    port = servers.free_port()
+    listener = await asyncio.start_server(silent, "127.0.0.1", port) if answers else None
     cfg = load_settings(
         _env_file=None,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_BASE_URL=f"http://127.0.0.1:{servers.free_port()}/api/",  # nothing listens
+        SLACK_API_BASE_URL=f"http://127.0.0.1:{port}/api/",
         SLACK_APP_TOKEN=APP_TOKEN,
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
     )
-    async with TestClient(TestServer(create_app(cfg, responder))) as client:
-        response = await asyncio.wait_for(client.get("/healthz"), timeout=5)
-        assert response.status == 200  # serving while Socket Mode keeps trying in the background
+    started = time.monotonic()
+    try:
+        async with TestClient(TestServer(create_app(cfg, responder))) as client:
+            response = await asyncio.wait_for(client.get("/healthz"), timeout=5)
+            assert response.status == 200  # serving while Socket Mode keeps trying in the background
+            assert time.monotonic() - started < 10
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, tmp_path: Path) -> None:

@@ -260,9 +260,9 @@ async def test_upgrade_from_schema_4_adds_the_queued_column(tmp_path: Path) -> N
     try:
         [kept] = await upgraded.open_handoffs()  # the row of version 4 is still there, now with the column
         assert kept.state is State.QUEUED
-        handoff, _ = await upgraded.create_handoff(BOB, State.QUEUED, "ja", "Bob", NOW)
-        assert (await upgraded.promote(handoff.id, NOW)) is not None
-        assert await upgraded.requeue_unclaimed(NOW + timedelta(seconds=1)) != []
+        # A message left before the upgrade is known as one: unclaimed live, it goes back to the queue.
+        assert (await upgraded.promote(kept.id, NOW)) is not None
+        assert [h.id for h in await upgraded.requeue_unclaimed(NOW + timedelta(seconds=1))] == [kept.id]
     finally:
         await upgraded.close()
 
