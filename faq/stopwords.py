@@ -31,6 +31,9 @@ ENGLISH = frozenset(
     tell know let like make made help one way ago day days week weeks month months yesterday today tomorrow
     morning night hasn haven isn aren wasn didn doesn don t s since already really
     m ve ll re d
+    few none last several much many more most other another same such own every each both either neither
+    anything something nothing everything someone anyone everyone somebody anybody lot bit
+    ever never always often sometimes maybe perhaps actually basically probably usually usual little
     """.split()
 )
 

@@ -16,6 +16,14 @@ def test_what_is_left_of_an_english_contraction_is_no_word() -> None:
     assert {"lock", "tri", "gone"} <= terms.keys()
 
 
+def test_words_of_quantity_and_frequency_say_nothing_of_the_topic() -> None:
+    terms = (
+        Analyzer().analyze("I tried a few times, none of my usual ones worked last year, a little embarrassing").terms
+    )
+    assert not {"few", "none", "usual", "last", "littl", "little"} & terms.keys()
+    assert {"tri", "time", "work", "year", "embarrass"} <= terms.keys()  # words of content stay
+
+
 DIRECTIONS = [("入金", ["(外部|他の取引所)から.{0,15}送"]), ("出金", ["(外部|他の取引所)(に|へ).{0,15}送"])]
 
 
