@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond, AsyncSay
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -293,11 +293,13 @@ class SlackChannel:
         reply = self.responder.answer(question, datetime.now(TOKYO)).reply
         await say(text=reply.text, thread_ts=event.get("thread_ts") or event.get("ts"))
 
-    async def _message(self, event: dict[str, Any], say: AsyncSay) -> None:
+    async def _message(self, event: dict[str, Any], say: AsyncSay, context: AsyncBoltContext) -> None:
         if event.get("bot_id") or event.get("subtype") not in (None, *STAFF_SUBTYPES):
             return  # other bots, edits, joins: never answered
         thread = event.get("thread_ts")
         if self._is_handoff_channel(event.get("channel")) and thread and thread != event.get("ts"):
+            if context.bot_user_id and f"<@{context.bot_user_id}" in (event.get("text") or ""):
+                return  # a question to the bot (answered by _mention), not a line for the customer
             await self._staff_line(event, thread)
             return
         # Otherwise only direct messages from people; channel chatter stays unanswered.

@@ -560,6 +560,19 @@ async def test_a_note_slack_refuses_never_holds_back_a_staff_reply(
     await eventually(lambda: "担当の山田です" in texts_to_customer(line)[-1], "staff reply pushed to LINE")
 
 
+async def test_staff_asking_the_bot_in_a_thread_is_not_sent_to_the_customer(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, _ = fakes
+    bot = await start_bot()
+    await customer_says(bot, "オペレーターと話したい", TUE_1030, "m1")
+    pushes = len(line.sent("/v2/bot/message/push"))
+    await staff_says(bot, f"<@{BOT_USER}> 入金が反映されない時の案内", "1700000000.000001")
+    await staff_says(bot, "お待たせしました", "1700000000.000001", ts="1800000000.000002")
+    await eventually(lambda: "お待たせしました" in texts_to_customer(line)[-1], "the next line pushed")
+    assert len(line.sent("/v2/bot/message/push")) == pushes + 1  # only the line meant for the customer
+
+
 async def test_a_customers_messages_reach_the_thread_in_order(
     fakes: tuple[FakeLine, FakeSlack], start_bot: Start
 ) -> None:
