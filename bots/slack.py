@@ -153,14 +153,12 @@ class SlackChannel:
         raw = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp")
         signature = request.headers.get("X-Slack-Signature")
+        # A timestamp that is no number (or too large for one), a signature that is not ASCII:
+        # slack_sdk raises on them instead of answering False.
+        unreadable = (ValueError, TypeError, UnicodeError, OverflowError)
         try:
             valid = self._verifier.is_valid(raw, timestamp, signature)
-        except (
-            ValueError,
-            TypeError,
-            UnicodeError,
-            OverflowError,
-        ):  # a timestamp that is no number, a signature not ASCII
+        except unreadable:
             valid = False
         if not valid:
             log.warning("slack request refused: bad or stale signature")
