@@ -11,6 +11,8 @@ from functools import cache
 
 from mnemonic import Mnemonic
 
+from faq.stopwords import ENGLISH as ENGLISH_STOPWORDS
+
 MASK = "[伏せ字]"
 
 _JA_LABELS = (
@@ -26,10 +28,19 @@ _EN_LABELS = (
 # a symbol does, so "2FA code not arriving" and "password reset" stay readable.
 _LABELLED = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS})"
-    r"(?:\s*(?:は|が|:|=|\bis\b|→)\s*[「『“‘（【]?(?P<said>[\x21-\x7e]{4,})"
+    r"(?:\s*(?P<joint>は|が|:|=|\bis\b|→)\s*[「『“‘（【]?(?P<said>[\x21-\x7e]{4,})"
     r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
     re.IGNORECASE,
 )
+# After "is" (or は, が) a plain word may say what state a secret is in rather than what it is
+# ("my password is wrong", "the code is then sent"): a stopword, a participle or an adverb (-ed,
+# -ing, -ly), or one of these. After ':' or '=' whatever follows is the value.
+_COPULAS = frozenset({"is", "は", "が"})
+_STATES = frozenset(
+    "wrong incorrect invalid correct right valid different weak strong short long empty blank "
+    "unknown lost gone stolen broken ok okay fine reset case sensitive".split()
+)
+_STATE_ENDINGS = ("ed", "ing", "ly")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
 # Unlabelled shapes that are secrets whatever surrounds them.
 _SHAPES = (
@@ -157,4 +168,16 @@ def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -
 
 def _hide_secret(match: re.Match[str]) -> str:
     group = "said" if match.group("said") is not None else "shaped"
+    if group == "said" and match.group("joint").lower() in _COPULAS and _is_state(match.group("said")):
+        return match.group(0)
     return match.group(0)[: match.start(group) - match.start()] + MASK
+
+
+def _is_state(value: str) -> bool:
+    """Whether a word after "is" says what state a secret is in (wrong, expired) rather than what it is."""
+    word = value.rstrip(".,!?;:)'\"」』”’）】").lower()
+    return (
+        word.isalpha()
+        and word.isascii()
+        and (word in ENGLISH_STOPWORDS or word in _STATES or word.endswith(_STATE_ENDINGS))
+    )

@@ -7,6 +7,8 @@ from handlers.masking import MASK, mask
 SECRET_CASES = [
     ("パスワードは Abc!2345 です", "Abc!2345"),
     ("my password is hunter22", "hunter22"),
+    ("my password is sunshine", "sunshine"),  # a plain word that is no state is a value
+    ("password: wrong", "wrong"),  # after a colon, whatever follows is the value
     ("PW: qwerty99", "qwerty99"),
     ("認証コード 123456", "123456"),
     ("コードは482913です", "482913"),
@@ -111,7 +113,23 @@ def test_ordinary_messages_pass_unchanged(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2FA code not arriving", "password reset please", "API key permissions", "my pin is not working"],
+    [
+        "2FA code not arriving",
+        "password reset please",
+        "API key permissions",
+        "my pin is not working",
+        # After "is", a word saying what state the secret is in is not the secret.
+        "my password is wrong",
+        "My password is incorrect.",
+        "the code is then sent to my email",
+        "my 2fa code is invalid",
+        "the verification code is expired",
+        "my api key is revoked",
+        "password is correct but I cannot log in",
+        "PIN is locked",
+        "password is case sensitive?",
+        "my password is definitely right",
+    ],
 )
 def test_words_after_a_label_are_not_secrets(text: str) -> None:
     assert not mask(text).hidden
