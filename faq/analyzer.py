@@ -235,7 +235,7 @@ class Analyzer:
             if token.latin:
                 # Only the next word: English has no particle to say how far a name's reach goes
                 # (PayPay bank deposit not reflected: the bank is PayPay's, the deposit ours).
-                if named and token.terms:
+                if named and (token.terms or covering):
                     owned.append((named, (*token.names, *(n for names in covering or () for n in names))))
                 shaped = token.shaped == "inner"
                 if token.shaped == "capital" and _mid_sentence(text, begin):

@@ -86,6 +86,9 @@ def test_a_name_of_another_service_stands_whole_and_owns_what_follows() -> None:
     assert analysis.owned[0][0] == ("≠コインチェック",)
     assert analyzer.analyze("my kraken deposit is late").owned[0][0] == ("≠kraken",)  # lower case too
     assert analyzer.analyze("ビットコインの入金").owned == ()  # the stop phrase still goes
+    # The word after the name may be the start of a synonym phrase with no term of its own.
+    helped = Analyzer([["ヘルプセンター", "help center"]], others=["Kraken"]).analyze("Kraken help center link")
+    assert helped.owned == ((("≠kraken",), ("≡ヘルプセンタ",)),)
 
 
 def test_a_name_of_another_service_is_matched_as_written_and_whole() -> None:
