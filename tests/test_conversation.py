@@ -133,6 +133,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("チャットっていつから?", "hours"),  # the channel first, then when
         ("でんわ いつまで", "hours"),
         ("今から電話して出てくれる?", "hours"),  # will someone answer if I call now
+        ("17時過ぎたらもうチャット無理?", "hours"),  # a clock time, then the channel
+        ("18時以降でも電話できる?", "hours"),
+        ("17時過ぎに入金したのに反映されない", "faq"),  # a clock time, no channel: not our hours
+        ("escalate this to staff please", "handoff"),
+        ("let me speak to your manager", "handoff"),
         ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
         ("can i call right now", "hours"),
         ("human pls", "handoff"),
@@ -275,6 +280,7 @@ async def test_people_named_in_a_question_are_not_a_request_for_one(converse: Co
         ("病院って何時まで?", "fallback"),
         ("東証って何時から?", "fallback"),
         ("is the bank open on saturday?", "fallback"),
+        ("Kraken help center link", "fallback"),  # a name, then a phrase the synonyms know
         # Ours: the same words with no stranger owning them.
         ("電話サポートの営業時間", "hours"),
         ("窓口って何時まで開いてる?", "hours"),
