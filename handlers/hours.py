@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import jpholiday
+import holidays
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Longest run of closed days we look across for the next opening (Golden Week plus
@@ -66,7 +66,7 @@ class SupportHours:
             return "土曜日"
         if day.weekday() == 6:
             return "日曜日"
-        holiday = _holiday_name(day)
+        holiday = holiday_name(day)
         if holiday:
             return holiday
         if day in self.extra_closed:
@@ -118,11 +118,20 @@ class SupportHours:
         return tuple(self.status(channel, at) for channel in self.channels)
 
 
+# Japan's national holidays, substitute and citizens' holidays included, named in both languages.
+_HOLIDAYS = {
+    "ja": holidays.country_holidays("JP", language="ja"),
+    "en": holidays.country_holidays("JP", language="en_US"),
+}
+# The holidays that are days off by law without being a 祝日 of their own.
+SUBSTITUTE = "振替休日"
+CITIZENS = "国民の休日"
+
+
 @lru_cache(maxsize=1024)
-def _holiday_name(day: date) -> str | None:
-    # jpholiday works out the whole year's holidays on every call (about 25 µs), and an hours
-    # answer asks about the same few days again and again.
-    name = jpholiday.is_holiday_name(day)
+def holiday_name(day: date, lang: str = "ja") -> str | None:
+    """The name of the national holiday on `day` in `lang` ("ja" or "en"), or None."""
+    name = _HOLIDAYS.get(lang, _HOLIDAYS["ja"]).get(day)
     return str(name) if name else None
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from handlers.hours import ChannelStatus, SupportHours
+from handlers.hours import CITIZENS, SUBSTITUTE, ChannelStatus, SupportHours, holiday_name
 
 WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
@@ -59,13 +59,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff_customer_ended": "担当者との会話を終了しました。お問い合わせありがとうございました。今回の対応はいかがでしたか? 1〜5でお選びください。",
         "handoff_expired": (
             "申し訳ありません。ただいま担当者がすぐに対応できない状況です。"
-            "お問い合わせフォーム(公式サイト画面下部「ヘルプ」→「お問い合わせ」)からご連絡いただければ、担当者が確認してご返信します。"
+            "お手数ですが、お問い合わせフォーム(公式サイト画面下部「ヘルプ」→「お問い合わせ」)からご連絡ください。"
         ),
-        "handoff_rated": "ご評価ありがとうございました。今後のサポート改善に活かします。",
+        "handoff_rated": "ご評価ありがとうございました。",
         "handoff_offer": "うまくお答えできず申し訳ありません。担当者とお話しになる場合は「オペレーターと話す」を押してください。",
         "masked_warning": (
             "⚠ パスワード・認証コード・秘密鍵・カード番号などは、サポートを含めて誰にも送らないでください。"
-            "当社がそれらをお尋ねすることはありません(フィッシング詐欺にご注意ください)。送信された内容は伏せて記録しました。"
+            "フィッシング詐欺にご注意ください。送信された内容は伏せて記録しました。"
         ),
         "slow_down": "メッセージを続けて受け取りました。少し時間をおいてから、もう一度お送りください。",
         "cancel": "キャンセル",
@@ -73,8 +73,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "menu_handoff": "オペレーターと話す",
         "open_now": "{name}は現在受付中です({close}まで)。",
         "closed_now": "{name}は現在受付時間外です。次の受付開始は{next}です。",
-        "closed_unknown": "{name}は現在受付時間外です。再開日は公式サイトのお知らせをご確認ください。",
+        "closed_unknown": "{name}は現在受付時間外で、再開日はまだ決まっていません。お問い合わせフォームをご利用ください。",
         "closed_today": "本日は{reason}のため休業日です。",
+        "closed_today_scheduled": "本日は休業日です。",
     },
     "en": {
         "greeting": (
@@ -127,13 +128,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff_customer_ended": "You have ended the conversation with our agent. Thank you. How was our support? Please rate it 1-5.",
         "handoff_expired": (
             "Sorry, no agent can take your question right now. Please write to us through the inquiry form "
-            '(official website, "ヘルプ" (Help) at the bottom of the page, then "お問い合わせ") and an agent will reply.'
+            '(official website, "ヘルプ" (Help) at the bottom of the page, then "お問い合わせ").'
         ),
-        "handoff_rated": "Thank you for your rating. It helps us improve our support.",
+        "handoff_rated": "Thank you for your rating.",
         "handoff_offer": 'Sorry I could not help. To talk to a person, tap "Talk to a person".',
         "masked_warning": (
             "⚠ Never send passwords, verification codes, private keys or card numbers to anyone, support included. "
-            "We never ask for them (watch out for phishing). What you sent was hidden before it was recorded."
+            "Watch out for phishing. What you sent was hidden before it was recorded."
         ),
         "slow_down": "I have received many messages in a row. Please wait a moment, then send your message again.",
         "cancel": "Cancel",
@@ -141,12 +142,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "menu_handoff": "Talk to a person",
         "open_now": "{name} is open now (until {close} JST).",
         "closed_now": "{name} is closed now. It next opens {next} JST.",
-        "closed_unknown": "{name} is closed now. Please check the official website for when it reopens.",
+        "closed_unknown": "{name} is closed now, and when it reopens is not set yet. Please use the inquiry form.",
         "closed_today": "Today is a closing day ({reason}).",
+        "closed_today_scheduled": "Today is a scheduled closing day.",
     },
 }
 
-HOLIDAY_REASON_EN = {"土曜日": "Saturday", "日曜日": "Sunday", "休業日": "scheduled closing day"}
+WEEKEND_EN = {"土曜日": "Saturday", "日曜日": "Sunday"}
 
 
 def text(lang: str, key: str) -> str:
@@ -177,7 +179,7 @@ def status_lines(lang: str, statuses: list[ChannelStatus]) -> list[str]:
     lines = []
     reason = statuses[0].closed_reason if statuses else None
     if reason:
-        lines.append(closed_day_line(lang, reason))
+        lines.append(closed_day_line(lang, reason, statuses[0].at.date()))
     lines.extend(channel_line(lang, status) for status in statuses)
     return lines
 
@@ -188,10 +190,12 @@ def hours_text(lang: str, hours: SupportHours, at: datetime, first: str | None =
     return "\n".join([*status_lines(lang, statuses), text(lang, "hours_rules")])
 
 
-def closed_day_line(lang: str, reason: str) -> str:
-    """Why today is closed, holidays named."""
+def closed_day_line(lang: str, reason: str, day: date) -> str:
+    """Why `day` is closed: a weekend day, a holiday by its name, or a closing day of our own."""
+    if reason == "休業日":  # a closed date the operator configured
+        return text(lang, "closed_today_scheduled")
     if lang == "en":
-        reason = HOLIDAY_REASON_EN.get(reason, f"Japanese public holiday: {reason}")
-    elif reason not in ("土曜日", "日曜日", "休業日"):
-        reason = f"祝日({reason})"
+        reason = WEEKEND_EN.get(reason) or f"Japanese holiday: {holiday_name(day, 'en') or reason}"
+    elif reason not in ("土曜日", "日曜日", SUBSTITUTE, CITIZENS):
+        reason = f"祝日({reason})"  # 振替休日 and 国民の休日 are days off by law, not 祝日 of their own
     return text(lang, "closed_today").format(reason=reason)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -47,6 +47,34 @@ async def test_hours_on_a_holiday_name_it(converse: Converse) -> None:
     [reply] = await converse("受付時間を教えて", at=datetime(2026, 11, 23, 11, 0, tzinfo=TOKYO))
     assert "祝日(勤労感謝の日)" in reply.text
     assert "11月24日(火) 9:00" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("day", "text", "said"),
+    [
+        (date(2026, 11, 23), "今電話つながる?", "本日は祝日(勤労感謝の日)のため休業日です。"),
+        # A substitute or citizens' holiday is a day off by law, not a 祝日 of its own.
+        (date(2026, 5, 6), "今電話つながる?", "本日は振替休日のため休業日です。"),
+        (date(2026, 9, 22), "今電話つながる?", "本日は国民の休日のため休業日です。"),
+        (date(2026, 12, 30), "今電話つながる?", "本日は休業日です。"),  # configured (SUPPORT_CLOSED_DATES)
+        # In English, holidays have their English names.
+        (
+            date(2026, 11, 23),
+            "is phone support open now?",
+            "Today is a closing day (Japanese holiday: Labor Thanksgiving Day).",
+        ),
+        (
+            date(2027, 3, 22),
+            "is phone support open now?",
+            "Today is a closing day (Japanese holiday: Substitute Holiday).",
+        ),
+        (date(2026, 12, 30), "is phone support open now?", "Today is a scheduled closing day."),
+    ],
+)
+def test_a_closed_day_is_named_in_the_customers_language(responder: Responder, day: date, text: str, said: str) -> None:
+    closing = SupportHours.with_closed_dates([date(2026, 12, 30)])
+    answer = Responder(responder.matcher, closing, responder.rules).answer(text, datetime.combine(day, time(11), TOKYO))
+    assert answer.reply.text.splitlines()[0] == said
 
 
 async def test_hours_before_chat_opens(converse: Converse) -> None:
@@ -297,7 +325,7 @@ async def test_a_closure_without_end_in_sight_still_gets_an_answer(responder: Re
     long_closure = SupportHours.with_closed_dates(date(2026, 11, 24) + timedelta(days=n) for n in range(400))
     closed = Responder(responder.matcher, long_closure, responder.rules)
     reply = closed.answer("今電話つながる?", TUE_1030).reply
-    assert "公式サイトのお知らせ" in reply.text
+    assert "再開日はまだ決まっていません" in reply.text
 
 
 @pytest.mark.parametrize(
