@@ -166,6 +166,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("17時過ぎに入金したのに反映されない", "faq"),  # a clock time, no channel: not our hours
         ("escalate this to staff please", "handoff"),
         ("let me speak to your manager", "handoff"),
+        ("is anyone there right now", "hours"),
+        ("is anyone there", "fallback"),  # no when: not a question about our hours
         ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
         ("can i call right now", "hours"),
         ("human pls", "handoff"),
