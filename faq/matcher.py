@@ -371,6 +371,7 @@ class Matcher:
     def _top(self, scores: np.ndarray, k: int) -> tuple[Candidate, ...]:
         if k <= 0 or scores.size == 0:
             return ()
+        k = min(k, scores.size)
         entries = self.kb.entries
         if scores.size <= _FULL_SORT_SIZE:
             # A handful of numbers sort faster as Python floats than through numpy's calls.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -164,6 +165,15 @@ def test_top_k_bounds_the_ranking(matcher: Matcher) -> None:
     assert len(matcher.match("パスワード", top=1).ranking) == 1
     assert len(matcher.match("パスワード", top=5).ranking) == 5
     assert matcher.match("パスワード", top=0).ranking == ()
+
+
+def test_top_k_beyond_the_base_returns_every_entry_of_a_large_one() -> None:
+    # Past a few hundred entries the ranking takes another path (a partial sort), which must
+    # also stop at the number of entries there are.
+    entries = [{"id": f"e{n}", "questions": {"ja": [f"質問{n}について"]}, "answer": {"ja": "答え"}} for n in range(300)]
+    large = Matcher(parse(json.dumps({"entries": entries})), compiled=False)
+    assert len(large.match("質問7", top=301).ranking) == 300
+    assert large.match("質問7", top=301).ranking[0].entry.id == "e7"
 
 
 def test_close_candidates_ask_which_was_meant(matcher: Matcher) -> None:
