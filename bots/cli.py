@@ -42,6 +42,17 @@ def _moment(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=TOKYO)
 
 
+def _port(value: str) -> int:
+    """A --port value: a TCP port, 1-65535."""
+    try:
+        port = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from exc
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535: {value!r}")
+    return port
+
+
 def _now(at: datetime | None) -> datetime:
     return at if at is not None else datetime.now(TOKYO)
 
@@ -57,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the webhook server")
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=None, help="default: $PORT, else 8080")
+    serve.add_argument("--port", type=_port, default=None, help="default: $PORT, else 8080")
 
     ask = sub.add_parser("ask", help="answer one question ('-' reads one question a line from stdin)")
     ask.add_argument("text", type=_text_argument)
@@ -257,6 +268,8 @@ def _check(file: Path | None) -> int:
         f"{len(kb.synonyms)} synonym groups, {len(kb.examples)} labelled examples "
         f"({learning}), compiled file {compiled.status(kb)}, version {kb.version}"
     )
+    for warning in kb.warnings:
+        print(f"{kb.source}: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

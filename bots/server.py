@@ -27,6 +27,7 @@ from handlers.storage import Storage
 
 log = logging.getLogger("supportbot")
 SWEEP_SECONDS = 30.0
+STOPPING_THREADS_SECONDS = 0.2
 # LINE and Slack give up redelivering long before this.
 EVENT_MEMORY = timedelta(days=1)
 # A customer's lines to staff in a handoff are limited too, to this many times the bot's limit.
@@ -142,6 +143,11 @@ def _storage_context(
         try:
             await storage.init()
         except Exception as exc:
+            with contextlib.suppress(Exception):
+                await storage.close()
+            # aiosqlite stops the thread of a connection that failed to open without waiting for it;
+            # a thread still running when the loop closes prints "Event loop is closed" tracebacks.
+            await asyncio.sleep(STOPPING_THREADS_SECONDS)
             raise StartupError(f"DATABASE_URL: cannot open the database ({_reason(exc)})") from exc
         sweeper = asyncio.create_task(_sweep(storage, handoffs))
         yield
@@ -175,13 +181,18 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
     # the collector's reach, they no longer make each full collection (a latency spike) long.
     gc.collect()
     gc.freeze()
+    listen = port or settings.port
     try:
-        web.run_app(app, host=host, port=port or settings.port, print=None, access_log=None, loop=_event_loop())
+        web.run_app(app, host=host, port=listen, print=None, access_log=None, loop=_event_loop())
     except StartupError as exc:
-        log.error("start-up failed: %s", exc)
-        print(f"supportbot: {exc}", file=sys.stderr)
-        return STARTUP_FAILED
-    return 0
+        failure = str(exc)
+    except OSError as exc:  # the address is taken, or the host is no address of this machine
+        failure = f"cannot listen on {host}:{listen} ({_reason(exc)})"
+    else:
+        return 0
+    log.error("start-up failed: %s", failure)
+    print(f"supportbot: {failure}", file=sys.stderr)
+    return STARTUP_FAILED
 
 
 def _reason(exc: BaseException) -> str:

@@ -73,6 +73,8 @@ class KnowledgeBase:
     others: tuple[str, ...] = ()
     # Such names that are also ordinary words in another case (LINE, line): matched only as written.
     others_as_written: tuple[str, ...] = ()
+    # What `supportbot check` should mention without refusing the file (a question with no words).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, SHARED
+from tests.servers import free_port
 
 JSON_KEYS = {"query", "intent", "faq_id", "score", "ranking", "lang", "text"}
 
@@ -65,7 +67,16 @@ def test_ask_plain_text_prints_the_reply() -> None:
     assert "電話サポートは現在受付中です(17:00まで)" in result.stdout.decode()
 
 
-@pytest.mark.parametrize("args", [("ask", "--at", "yesterday", "x"), ("ask", "--top", "-1", "x"), ("nope",)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ask", "--at", "yesterday", "x"),
+        ("ask", "--top", "-1", "x"),
+        ("nope",),
+        ("serve", "--port", "-1"),
+        ("serve", "--port", "70000"),  # not folded into a port that happens to exist (4464)
+    ],
+)
 def test_bad_usage_exits_2(args: tuple[str, ...]) -> None:
     assert run(*args).returncode == 2
 
@@ -140,13 +151,25 @@ def test_malformed_setting_stops_with_its_name() -> None:
     ],
 )
 def test_a_setting_that_does_not_work_stops_serve_with_its_name(env: dict[str, str], name: str) -> None:
-    result = run("serve", "--port", "0", env={**env, "LINE_CHANNEL_SECRET": "", "SLACK_BOT_TOKEN": ""})
+    result = run("serve", "--port", str(free_port()), env={**env, "LINE_CHANNEL_SECRET": "", "SLACK_BOT_TOKEN": ""})
     assert result.returncode == 2
     last = result.stderr.decode().strip().splitlines()[-1]
     assert (
         last.startswith(f"supportbot: {name}: cannot open the database") and "Traceback" not in result.stderr.decode()
     )
     assert b"secret" not in result.stderr
+
+
+def test_an_address_already_taken_stops_serve_without_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        database = f"sqlite:///{tmp_path / 'bot.db'}"
+        result = run("serve", "--host", "127.0.0.1", "--port", str(port), env={"DATABASE_URL": database})
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert f"supportbot: cannot listen on 127.0.0.1:{port}" in stderr and "Traceback" not in stderr
 
 
 def test_eval_scores_the_dev_set() -> None:
