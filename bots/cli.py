@@ -176,7 +176,7 @@ def _ask(responder: Responder, text: str, as_json: bool, at: datetime | None, to
         if as_json:
             out.write(json.dumps(_answer_json(answer), ensure_ascii=False) + "\n")
         elif batch:
-            out.write(answer.reply.text.replace("\n", " ") + "\n")
+            out.write(" ".join(answer.reply.text.splitlines()) + "\n")  # \r, U+2028 and the like too
         else:
             out.write(answer.reply.text + "\n")
             _write_quick_replies(out, answer)

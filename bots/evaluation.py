@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from faq.labelled import read
-from faq.model import Labelled
+from faq.model import INTENT_LABELS, Labelled
 from handlers.intents import Intent
 from handlers.responder import Answer, Responder
 
@@ -58,7 +58,8 @@ def _percent(part: int, whole: int) -> str:
 
 def run(responder: Responder, path: Path, at: datetime, out: TextIO) -> int:
     """`supportbot eval FILE`: print accuracy, rejection and each miss."""
-    report = evaluate(responder, read(path), at)
+    known = {entry.id for entry in responder.matcher.kb.entries} | INTENT_LABELS
+    report = evaluate(responder, read(path, known=known), at)
     out.write(f"in-domain top-1 accuracy: {_percent(report.in_domain_right, report.in_domain)}\n")
     out.write(f"out-of-domain rejection:  {_percent(report.rejected, report.out_of_domain)}\n")
     out.write(f"misses: {len(report.misses)}\n")

@@ -17,7 +17,7 @@ from faq.model import NONE_LABEL, KnowledgeError, Labelled
 def read(path: Path, known: Collection[str] | None = None) -> list[Labelled]:
     """Read a JSON-lines query set; every bad line is reported at once."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(str(path), [f"cannot read: {exc}"]) from exc
     return parse(text, str(path), known)
@@ -27,7 +27,8 @@ def parse(text: str, source: str = "<memory>", known: Collection[str] | None = N
     """Parse JSON-lines text, labels checked against `known` when given; raise KnowledgeError listing every bad line."""
     items: list[Labelled] = []
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n alone: JSON strings may hold U+2028 or U+0085, where splitlines() would cut.
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -22,6 +22,8 @@ SMALL_TALK_CHARS = 20
 # again; an Answer is immutable.
 REMEMBERED_ANSWERS = 4096
 TIMELY = frozenset({Intent.HOURS, Intent.HANDOFF})
+# How much of a message the intents read (the matcher reads less: faq.normalize.MAX_QUERY_CHARS).
+INTENT_CHARS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,12 @@ class Responder:
         self.hours = hours
         self.rules = rules
         # A tapped suggestion sends an entry's title back: it must reach that entry, always.
-        self._titles = {fold(entry.title_in(lang)): entry for entry in matcher.kb.entries for lang in ("en", "ja")}
+        # A title two entries share (a minimal file's first questions may) is left to the ranking.
+        titles: dict[str, list[Entry]] = {}
+        for entry in matcher.kb.entries:
+            for title in dict.fromkeys(fold(entry.title_in(lang)) for lang in ("en", "ja")):
+                titles.setdefault(title, []).append(entry)
+        self._titles = {title: entries[0] for title, entries in titles.items() if len(entries) == 1}
         self._remembered: dict[tuple[str, int], Answer] = {}
 
     def answer(self, query: str, at: datetime, top: int = 3) -> Answer:
@@ -69,24 +76,26 @@ class Responder:
         return found
 
     def _answer(self, query: str, at: datetime, top: int) -> Answer:
-        lang = language.detect(query)
-        match = self.matcher.match(query, top=top)
-        if not query.strip() or not any(ch.isalnum() for ch in query):
+        # Twice LINE's longest message: the intent patterns would take seconds over megabytes.
+        text = query[:INTENT_CHARS]
+        lang = language.detect(text)
+        match = self.matcher.match(text, top=top)
+        if not text.strip() or not any(ch.isalnum() for ch in text):
             return Answer(query, Intent.FALLBACK, lang, self.menu(lang, "empty"), match)
-        intents = self.rules.detect(query)
-        decisive = [intent for intent in intents if intent in DECISIVE and not self._yields(intent, query, match)]
+        intents = self.rules.detect(text)
+        decisive = [intent for intent in intents if intent in DECISIVE and not self._yields(intent, text, match)]
         if decisive:
             intent = decisive[0]
-            reply = self._hours_reply(lang, at, query) if intent is Intent.HOURS else self._handoff_reply(lang, at)
+            reply = self._hours_reply(lang, at, text) if intent is Intent.HOURS else self._handoff_reply(lang, at)
             return Answer(query, intent, lang, reply, match)
-        tapped = self._titles.get(fold(query))
+        tapped = self._titles.get(fold(text))
         if tapped is not None:
             return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, tapped), match)
         if match.decision is Decision.ANSWER and match.best is not None:
             return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, match.best.entry), match)
         if match.decision is Decision.CLARIFY and match.best is not None:
             return Answer(query, Intent.FAQ, lang, self._clarify_reply(lang, match), match)
-        if not _asks_more(query):
+        if not _asks_more(text):
             for intent in (Intent.THANKS, Intent.GREETING):
                 if intent in intents:
                     return Answer(query, intent, lang, self.menu(lang, intent.value), match)

@@ -188,6 +188,30 @@ def test_eval_reports_bad_lines(tmp_path: Path) -> None:
     assert b"line 2: invalid JSON" in result.stderr and b"line 3" in result.stderr
 
 
+def test_eval_reads_json_lines_as_json_and_knows_its_labels(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    # A byte order mark, and a line separator inside a string: one line each.
+    good.write_text('\ufeff{"q": "パスワード\u2028忘れた", "expect": ["forgot-password"]}\n', encoding="utf-8")
+    result = run("eval", str(good))
+    assert result.returncode == 0, result.stderr
+    assert "in-domain top-1 accuracy: 1/1 (100.0%)" in result.stdout.decode()
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_text('{"q": "hi", "expect": ["@greeting"]}\n{"q": "x", "expect": ["nowhere"]}\n')
+    result = run("eval", str(unknown))
+    assert result.returncode == 1
+    assert b"line 1: unknown id @greeting" in result.stderr and b"line 2: unknown id nowhere" in result.stderr
+
+
+def test_a_batch_answer_stays_on_its_line_whatever_breaks_it(tmp_path: Path) -> None:
+    answer = "手順1\r\n手順2\u2028手順3\u0085手順4"
+    entries = [{"id": "steps", "questions": {"ja": ["手順を教えて"]}, "answer": {"ja": answer}}]
+    knowledge = tmp_path / "steps.json"
+    knowledge.write_text(json.dumps({"entries": entries}))
+    result = run("ask", "-", stdin="手順を教えて\n手順を教えて\n".encode(), env={"FAQ_PATH": str(knowledge)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().split("\n") == ["手順1 手順2 手順3 手順4"] * 2 + [""]
+
+
 def test_chat_runs_a_conversation_over_stdin() -> None:
     result = run("chat", stdin="入金が反映されない\n1\nexit\n".encode())
     assert result.returncode == 0

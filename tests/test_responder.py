@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from faq.loader import parse
+from faq.matcher import Decision, Matcher
+from handlers.hours import SupportHours
 from handlers.intents import REMEMBERED_CHARS, REMEMBERED_TEXTS, Intent, IntentRules
-from handlers.responder import REMEMBERED_ANSWERS, Responder
+from handlers.responder import INTENT_CHARS, REMEMBERED_ANSWERS, Responder
 from tests.conftest import SAT_1100, TUE_1030
 
 ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
@@ -54,3 +59,17 @@ def test_answers_that_do_not_depend_on_the_moment_are_remembered_and_hours_never
     for n in range(REMEMBERED_ANSWERS + 10):
         responder.answer(f"入金{n}", TUE_1030)
     assert len(responder._remembered) <= REMEMBERED_ANSWERS
+
+
+def test_a_title_two_entries_share_is_left_to_the_ranking(responder: Responder) -> None:
+    entries = [{"id": key, "questions": {"ja": ["送金の上限を知りたい"]}, "answer": {"ja": key}} for key in "ab"]
+    twins = Responder(Matcher(parse(json.dumps({"entries": entries})), compiled=False), SupportHours(), responder.rules)
+    answer = twins.answer("送金の上限を知りたい", TUE_1030)
+    assert answer.match.decision is Decision.CLARIFY
+    assert answer.faq_id == "a" and answer.score == 1.0  # the first of the two, with its score
+
+
+def test_intents_read_a_long_message_to_its_request_but_not_without_end(responder: Responder) -> None:
+    request = "オペレーターにつないでください"
+    assert responder.answer("入金の件です。" * 600 + request, TUE_1030).intent is Intent.HANDOFF  # 4,200 characters
+    assert responder.answer("あ" * INTENT_CHARS + request, TUE_1030).intent is not Intent.HANDOFF
