@@ -53,7 +53,9 @@ class Compiled:
 def path_for(kb: KnowledgeBase) -> Path | None:
     """Where the compiled file of a knowledge base read from a file lives (None if from memory)."""
     source = Path(kb.source)
-    return source.with_suffix(SUFFIX) if source.suffix in (".yaml", ".yml") else None
+    if source.suffix not in (".yaml", ".yml", ".json") or source.name.endswith(SUFFIX):
+        return None  # a compiled file is never a knowledge file's own compiled file
+    return source.with_suffix(SUFFIX)
 
 
 def fingerprint(kb: KnowledgeBase) -> str:

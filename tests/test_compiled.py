@@ -141,3 +141,16 @@ def test_a_base_without_enough_examples_is_compiled_without_a_model_and_one_from
     assert best is not None and best.entry.id == "a"
     in_memory = parse(small.read_text("utf-8"))
     assert compiled.path_for(in_memory) is None and compiled.status(in_memory) == "absent"
+
+
+def test_a_json_knowledge_file_is_compiled_beside_it(tmp_path: Path) -> None:
+    entries = [{"id": "a", "questions": {"ja": ["入金"]}, "answer": {"ja": "入金の答え"}}]
+    source = tmp_path / "faq.json"
+    source.write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "faq.compiled", str(source)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "faq.compiled.json").is_file() and compiled.status(load(source)) == "current"
+    # A compiled file read as a knowledge file would be its own compiled file: it has none.
+    assert compiled.path_for(parse(json.dumps({"entries": entries}), source="x.compiled.json")) is None
