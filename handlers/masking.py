@@ -42,13 +42,16 @@ _STATES = frozenset(
 )
 _STATE_ENDINGS = ("ed", "ing", "ly")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
-# Unlabelled shapes that are secrets whatever surrounds them.
+# Unlabelled shapes that are secrets whatever surrounds them. Their edges are ASCII letters and
+# digits, not \b: kana and kanji are word characters too, so カード番号は4111… has no \b before 4.
+_START = r"(?<![0-9A-Za-z])"
+_END = r"(?![0-9A-Za-z])"
 _SHAPES = (
-    re.compile(r"\b(?:xprv|xpub|tprv)[1-9A-HJ-NP-Za-km-z]{50,}\b"),  # extended keys
-    re.compile(r"\b(?:0x)?[0-9a-fA-F]{64}\b"),  # raw private keys
-    re.compile(r"\b[A-Za-z0-9+/_\-]{32,}={0,2}"),  # API keys and secrets
-    re.compile(r"\b(?:\d[ -]?){13,19}\b"),  # card numbers (and other long digit runs)
-    re.compile(r"\b\d{4}[ -]?\d{4}[ -]?\d{4}\b"),  # My Number (12 digits)
+    re.compile(rf"{_START}(?:xprv|xpub|tprv)[1-9A-HJ-NP-Za-km-z]{{50,}}{_END}"),  # extended keys
+    re.compile(rf"{_START}(?:0x)?[0-9a-fA-F]{{64}}{_END}"),  # raw private keys
+    re.compile(r"(?<![0-9A-Za-z+/_\-])[A-Za-z0-9+/_\-]{32,}={0,2}"),  # API keys and secrets
+    re.compile(rf"{_START}(?:\d[ -]?){{12,18}}\d{_END}"),  # card numbers (and other long digit runs)
+    re.compile(rf"{_START}\d{{4}}[ -]?\d{{4}}[ -]?\d{{4}}{_END}"),  # My Number (12 digits)
     re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re.IGNORECASE),  # one-time codes, not amounts
 )
 # A code typed in two halves (481 902), only after a code's label: alone, it is as likely an

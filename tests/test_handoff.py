@@ -243,6 +243,19 @@ async def test_saturday_request_leaves_a_queued_message(fakes: tuple[FakeLine, F
     assert queued.state is State.QUEUED
 
 
+async def test_a_left_message_with_a_secret_is_answered_in_the_customers_language(
+    fakes: tuple[FakeLine, FakeSlack], start_bot: Start
+) -> None:
+    line, slack = fakes
+    bot = await start_bot()
+    await customer_says(bot, "talk to a human", SAT_1100, "m1")
+    await customer_says(bot, "I cannot log in, my password is hunter22", SAT_1100, "m2")
+    warning, thanks = texts_to_customer(line)[-2:]
+    assert warning.startswith("⚠ Never send passwords") and thanks.startswith("Thank you, we have your message")
+    [card] = slack.posts(DESK)
+    assert "hunter22" not in json.dumps(card.body, ensure_ascii=False)
+
+
 async def test_a_message_left_out_of_hours_becomes_live_when_the_customer_asks_again(
     fakes: tuple[FakeLine, FakeSlack], start_bot: Start
 ) -> None:

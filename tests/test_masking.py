@@ -24,6 +24,12 @@ SECRET_CASES = [
     ("カード番号 4111 1111 1111 1111 です", "4111 1111 1111 1111"),
     ("カード 4111-1111-1111-1111", "4111-1111-1111-1111"),
     ("マイナンバー 1234 5678 9012", "1234 5678 9012"),
+    # Right after kana or kanji, as Japanese is written (no \b there: both are word characters).
+    ("カード番号は4111111111111111です", "4111111111111111"),
+    ("カード番号4111 1111 1111 1111です", "4111 1111 1111 1111"),
+    ("マイナンバーは123456789012", "123456789012"),
+    ("マイナンバー1234-5678-9012です", "1234-5678-9012"),
+    ("キーはZx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dFです", "Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dF"),
     ("ＰＡＳＳＷＯＲＤ：ｈｕｎｔｅｒ２２", "hunter22"),  # full-width letters
     ("パスワードは「Tr0ub4dor&3」です", "Tr0ub4dor&3"),  # in Japanese quotes
     ("SMSの認証コードは 481 902 でした", "481 902"),  # a code typed in two halves
