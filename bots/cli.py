@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from bots import evaluation
 from bots.core import build_conversation, build_responder
-from bots.settings import Settings, SettingsError, load_knowledge_settings, load_settings
+from bots.settings import Settings, SettingsError, database_failure, load_knowledge_settings, load_settings
 from faq import compiled, phrasings
 from faq.loader import builtin_path, load
 from faq.model import KnowledgeError
@@ -134,8 +134,8 @@ async def _migrate(settings: Settings) -> int:
     try:
         await storage.init()
     except Exception as exc:
-        print(f"supportbot: cannot prepare the database: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_DATA
+        print(f"supportbot: {database_failure(exc)}", file=sys.stderr)
+        return EXIT_USAGE  # a setting that does not work, as for serve
     finally:
         await storage.close()
     print(f"database ready (schema {SCHEMA_VERSION}, {storage.engine.dialect.name})")

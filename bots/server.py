@@ -16,7 +16,7 @@ from bots import logs
 from bots.core import build_responder
 from bots.line import LineChannel
 from bots.metrics import Metrics
-from bots.settings import Settings, StartupError
+from bots.settings import Settings, StartupError, database_failure, one_line
 from bots.slack import SlackChannel
 from handlers.conversation import Conversation
 from handlers.handoff import CustomerLine, HandoffService
@@ -148,7 +148,7 @@ def _storage_context(
             # aiosqlite stops the thread of a connection that failed to open without waiting for it;
             # a thread still running when the loop closes prints "Event loop is closed" tracebacks.
             await asyncio.sleep(STOPPING_THREADS_SECONDS)
-            raise StartupError(f"DATABASE_URL: cannot open the database ({_reason(exc)})") from exc
+            raise database_failure(exc) from exc
         sweeper = asyncio.create_task(_sweep(storage, handoffs))
         yield
         sweeper.cancel()
@@ -187,18 +187,12 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
     except StartupError as exc:
         failure = str(exc)
     except OSError as exc:  # the address is taken, or the host is no address of this machine
-        failure = f"cannot listen on {host}:{listen} ({_reason(exc)})"
+        failure = f"cannot listen on {host}:{listen} ({one_line(exc)})"
     else:
         return 0
     log.error("start-up failed: %s", failure)
     print(f"supportbot: {failure}", file=sys.stderr)
     return STARTUP_FAILED
-
-
-def _reason(exc: BaseException) -> str:
-    """An exception as one line, its type first; the first line only, which names no password."""
-    message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[0][:200]}" if message else type(exc).__name__
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

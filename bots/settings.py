@@ -127,6 +127,17 @@ class StartupError(Exception):
     refuses the app token); the message names the variable."""
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as one line, its type first; the first line only, which names no password."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0][:200]}" if message else type(exc).__name__
+
+
+def database_failure(exc: BaseException) -> StartupError:
+    """The start-up error for a database that cannot be opened."""
+    return StartupError(f"DATABASE_URL: cannot open the database ({one_line(exc)})")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning validation errors into one message naming each variable."""
     return _load(Settings, overrides)

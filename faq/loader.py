@@ -109,10 +109,15 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
             seen[written] = position
             if entry is not None:
                 entries.append(entry)
-    for entry in entries:
-        for related in entry.related:
-            if related not in seen:
-                problems.append(f"entry '{entry.id}': related id '{related}' does not exist")
+    # Every entry's related ids, a broken entry's too, so one run of check reports them all.
+    for position, raw in enumerate(raw_entries, start=1):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("related"), list):
+            continue
+        written = raw.get("id")
+        name = f"entry '{written.strip()}'" if isinstance(written, str) and written.strip() else f"entry {position}"
+        for related in raw["related"]:
+            if isinstance(related, str) and related.strip() and related.strip() not in seen:
+                problems.append(f"{name}: related id '{related.strip()}' does not exist")
     unknown = sorted(str(key) for key in data if key not in TOP_LEVEL_KEYS)
     if unknown:
         problems.append(f"unknown top-level field {', '.join(unknown)} (known: {', '.join(TOP_LEVEL_KEYS)})")

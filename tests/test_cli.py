@@ -259,4 +259,5 @@ def test_migrate_prepares_the_database(tmp_path: Path) -> None:
     assert first.returncode == 0 and b"database ready (schema" in first.stdout
     assert run("migrate", env={"DATABASE_URL": url}).returncode == 0  # again: harmless
     refused = run("migrate", env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nowhere"})
-    assert refused.returncode == 1 and b"cannot prepare the database" in refused.stderr
+    # A database that does not work is a setting that does not work: exit 2, named, as serve does.
+    assert refused.returncode == 2 and b"supportbot: DATABASE_URL: cannot open the database" in refused.stderr

@@ -107,6 +107,10 @@ entries:
     questions: {ja: [質問]}
   - id: c
     questions: {ja: [質問]}
+  - id: d
+    questions: {ja: []}
+    answer: {ja: 回答}
+    related: [nowhere]
 """
     with pytest.raises(KnowledgeError) as caught:
         parse(text)
@@ -114,6 +118,8 @@ entries:
         "entry 'c': answer: missing",
         "entry 3: duplicate id 'c' (first used by entry 2)",
         "entry 'c': answer: missing",
+        "entry 'd': questions: empty question list",
+        "entry 'd': related id 'nowhere' does not exist",  # reported with the rest, not after a fix
     ]
 
 
