@@ -106,7 +106,7 @@ class SlackChannel:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
         client = AsyncWebClient(token=bot_token, base_url=api_base_url, retry_handlers=retries)
-        self.app = AsyncApp(client=client, signing_secret=signing_secret, token=bot_token)
+        self.app = AsyncApp(client=client, signing_secret=signing_secret)  # the token is the client's
         self._register()
 
     async def start(self, _: web.Application) -> None:
