@@ -395,7 +395,7 @@ async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
     app = create_app(cfg, responder)
     try:
         with pytest.raises(StartupError, match=r"^SLACK_APP_TOKEN: Slack refused the app token") as caught:
-            async with TestClient(TestServer(app)):
+            async with TestServer(app):  # no TestClient: its session would outlive the failed start
                 pass
     finally:
         await app[STORAGE].close()  # opened before Slack refused; `serve` exits here instead
