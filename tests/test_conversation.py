@@ -167,6 +167,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("escalate this to staff please", "handoff"),
         ("コインチェックの入金が反映されないのでオペレーターと話したい", "handoff"),  # their deposit, our person
         ("let me speak to your manager", "handoff"),
+        ("real human please", "handoff"),
+        ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours
         ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
