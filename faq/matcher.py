@@ -114,8 +114,6 @@ class Match:
     stranger: float = 1.0
     # Other companies' services the query names (the knowledge file's others: ≠佐川).
     others: tuple[str, ...] = ()
-    # Every word of the query, its verbs aside, is such a name or theirs (ソフトバンクのオペレーター).
-    theirs_only: bool = False
 
     @property
     def ranking(self) -> tuple[Candidate, ...]:
@@ -191,7 +189,7 @@ class Matcher:
         candidates = self._top(self._scores(analysis, stranger), max(top, CANDIDATES))
         decision = self._decide(candidates, self.thresholds, len(analysis.terms))
         others = tuple(term for term in analysis.terms if term.startswith(OTHER_PREFIX))
-        found = Match(candidates, decision, top, self.thresholds, stranger, others, _theirs_only(analysis))
+        found = Match(candidates, decision, top, self.thresholds, stranger, others)
         if self._remember:
             self._recent[key] = found
             if len(self._recent) > self._remember:
@@ -400,18 +398,6 @@ class Matcher:
         if second >= limits.answer and top - second < limits.close:
             return Decision.CLARIFY
         return Decision.ANSWER
-
-
-def _theirs_only(analysis: Analysis) -> bool:
-    """Whether another company's name owns every word of the query save the verbs, down a chain
-    of owners (ソフトバンクのサポートの人: the person is the desk's, the desk ソフトバンク's)."""
-    theirs: set[str] = set()
-    for owner, words in analysis.owned:
-        if any(term.startswith(OTHER_PREFIX) for term in owner) or theirs.intersection(owner):
-            theirs.update(words)
-    return bool(theirs) and all(
-        term in theirs or term in analysis.verbal or term.startswith(OTHER_PREFIX) for term in analysis.terms
-    )
 
 
 def _unknown_factor(term: str, analysis: Analysis) -> float:

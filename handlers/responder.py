@@ -102,12 +102,9 @@ class Responder:
         return Answer(query, Intent.FALLBACK, lang, self._fallback_reply(lang, match), match)
 
     def _yields(self, intent: Intent, query: str, match: Match) -> bool:
-        """A request for a person yields when the person is another company's; an hours pattern
-        yields in a question about someone else's hours (郵便局の営業時間,
+        """An hours pattern yields in a question about someone else's hours (郵便局の営業時間,
         銀行って何時まで, or naming another company: 佐川の荷物、電話何時まで?), and to a confident FAQ answer about something else ("pending for 48
         hours") unless the message speaks of our support itself."""
-        if intent is Intent.HANDOFF:
-            return match.theirs_only  # their operator (ソフトバンクのオペレーターにつないで), not ours
         if intent is not Intent.HOURS:
             return False
         if match.stranger < 1.0 or match.others or self.rules.elsewhere(query):

@@ -165,7 +165,6 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("18時以降でも電話できる?", "hours"),
         ("17時過ぎに入金したのに反映されない", "faq"),  # a clock time, no channel: not our hours
         ("escalate this to staff please", "handoff"),
-        ("コインチェックの入金が反映されないのでオペレーターと話したい", "handoff"),  # their deposit, our person
         ("let me speak to your manager", "handoff"),
         ("real human please", "handoff"),
         ("real people reviews of this exchange?", "fallback"),
@@ -294,10 +293,6 @@ async def test_requests_and_hours_written_all_in_kana(converse: Converse, text: 
         "口座開設は本人に対応してもらう必要がありますか",  # 本人, not a person to talk to
         "代理人に対応してもらえますか",
         "文字で担当の方とその場でやり取りできる方法はありますか",  # asks for the chat, a channel
-        # Another company's people (others:), down a chain of owners.
-        "ソフトバンクのオペレーターにつないでほしい",
-        "ソフトバンクのサポートの人と話したい",
-        "auのお客様センターにつないで",
     ],
 )
 async def test_people_named_in_a_question_are_not_a_request_for_one(converse: Converse, text: str) -> None:
