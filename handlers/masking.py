@@ -6,10 +6,13 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from mnemonic import Mnemonic
+from stdnum import luhn
+from stdnum.jp import in_ as my_number
 
 from faq.stopwords import ENGLISH as ENGLISH_STOPWORDS
 
@@ -32,28 +35,32 @@ _LABELLED = re.compile(
     r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
     re.IGNORECASE,
 )
-# After "is" (or は, が) a plain word may say what state a secret is in rather than what it is
-# ("my password is wrong", "the code is then sent"): a stopword, a participle or an adverb (-ed,
-# -ing, -ly), or one of these. After ':' or '=' whatever follows is the value.
-_COPULAS = frozenset({"is", "は", "が"})
+# After "is", a plain word may say what state a secret is in rather than what it is ("my password
+# is wrong", "the code is then sent"): an English stopword, or one of these words when nothing but
+# punctuation, a stopword or another of them follows ("correct horse battery staple" is a value).
+# After は / が, ':' or '=' whatever follows is the value: a state is written in Japanese there.
 _STATES = frozenset(
-    "wrong incorrect invalid correct right valid different weak strong short long empty blank "
-    "unknown lost gone stolen broken ok okay fine reset case sensitive".split()
+    "wrong incorrect invalid correct right valid expired revoked locked blocked disabled enabled "
+    "changed rejected required needed missing working compromised leaked stolen lost gone broken "
+    "reset different weak strong short long empty blank unknown ok okay fine case sensitive "
+    "definitely apparently probably surely".split()
 )
-_STATE_ENDINGS = ("ed", "ing", "ly")
+_NEXT_WORD = re.compile(r"\s*([A-Za-z]*)")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
-# Unlabelled shapes that are secrets whatever surrounds them. Their edges are ASCII letters and
-# digits, not \b: kana and kanji are word characters too, so カード番号は4111… has no \b before 4.
-_START = r"(?<![0-9A-Za-z])"
-_END = r"(?![0-9A-Za-z])"
+# Unlabelled shapes that are secrets whatever surrounds them.
 _SHAPES = (
-    re.compile(rf"{_START}(?:xprv|xpub|tprv)[1-9A-HJ-NP-Za-km-z]{{50,}}{_END}"),  # extended keys
-    re.compile(rf"{_START}(?:0x)?[0-9a-fA-F]{{64}}{_END}"),  # raw private keys
-    re.compile(r"(?<![0-9A-Za-z+/_\-])[A-Za-z0-9+/_\-]{32,}={0,2}"),  # API keys and secrets
-    re.compile(rf"{_START}(?:\d[ -]?){{12,18}}\d{_END}"),  # card numbers (and other long digit runs)
-    re.compile(rf"{_START}\d{{4}}[ -]?\d{{4}}[ -]?\d{{4}}{_END}"),  # My Number (12 digits)
+    re.compile(r"\b(?:xprv|xpub|tprv)[1-9A-HJ-NP-Za-km-z]{50,}\b"),  # extended keys
+    re.compile(r"\b(?:0x)?[0-9a-fA-F]{64}\b"),  # raw private keys
+    re.compile(r"\b[A-Za-z0-9+/_\-]{32,}={0,2}"),  # API keys and secrets
     re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re.IGNORECASE),  # one-time codes, not amounts
 )
+# A card number (13-19 digits) or a My Number (12), as Japanese writes them too: right after kana
+# or kanji, where \b finds no edge (カード番号は4111…). Hidden when its check digit holds, or after
+# a label saying what it is; an order or receipt number of that length is left readable.
+_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+_MY_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{4}[ -]?\d{4}[ -]?\d{4}(?![0-9A-Za-z])")
+_NUMBER_LABEL = re.compile(r"カード|クレジット|デビット|card|マイナンバー|個人番号|my\s*number", re.IGNORECASE)
+_LABEL_BEFORE = 20
 # A code typed in two halves (481 902), only after a code's label: alone, it is as likely an
 # order number, an amount (500 000) or a phone number (0120 123 456).
 _SPLIT_CODE = re.compile(
@@ -95,6 +102,8 @@ def mask(text: str) -> Masked:
     out = _SEED_PHRASE.sub(MASK, out)
     out = _hide_word_runs(out)
     out = _SPLIT_CODE.sub(lambda found: found.group()[: found.start("code") - found.start()] + MASK, out)
+    out = _CARD.sub(lambda found: _hide_number(found, luhn.is_valid), out)
+    out = _MY_NUMBER.sub(lambda found: _hide_number(found, my_number.is_valid), out)
     for shape in _SHAPES:
         out = shape.sub(MASK, out)
     return Masked(out, out != normalized)
@@ -171,16 +180,25 @@ def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -
 
 def _hide_secret(match: re.Match[str]) -> str:
     group = "said" if match.group("said") is not None else "shaped"
-    if group == "said" and match.group("joint").lower() in _COPULAS and _is_state(match.group("said")):
+    if group == "said" and match.group("joint").lower() == "is" and _is_state(match):
         return match.group(0)
     return match.group(0)[: match.start(group) - match.start()] + MASK
 
 
-def _is_state(value: str) -> bool:
-    """Whether a word after "is" says what state a secret is in (wrong, expired) rather than what it is."""
-    word = value.rstrip(".,!?;:)'\"」』”’）】").lower()
-    return (
-        word.isalpha()
-        and word.isascii()
-        and (word in ENGLISH_STOPWORDS or word in _STATES or word.endswith(_STATE_ENDINGS))
-    )
+def _is_state(match: re.Match[str]) -> bool:
+    """Whether the word after "is" says what state a secret is in (wrong, expired) rather than what it is."""
+    said = match.group("said")
+    word = said.rstrip(".,!?;:)'\"」』”’）】").lower()
+    if not (word.isalpha() and word.isascii()):
+        return False
+    if word in ENGLISH_STOPWORDS:
+        return True
+    following = "" if word != said.lower() else _NEXT_WORD.match(match.string, match.end()).group(1).lower()
+    return word in _STATES and (not following or following in ENGLISH_STOPWORDS or following in _STATES)
+
+
+def _hide_number(found: re.Match[str], valid: Callable[[str], bool]) -> str:
+    """A card number or My Number hidden when its check digit holds or a label names it."""
+    digits = "".join(ch for ch in found.group() if ch.isdigit())
+    labelled = _NUMBER_LABEL.search(found.string, max(0, found.start() - _LABEL_BEFORE), found.start())
+    return MASK if labelled or valid(digits) else found.group()

@@ -29,7 +29,10 @@ SECRET_CASES = [
     ("カード番号4111 1111 1111 1111です", "4111 1111 1111 1111"),
     ("マイナンバーは123456789012", "123456789012"),
     ("マイナンバー1234-5678-9012です", "1234-5678-9012"),
-    ("キーはZx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dFです", "Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dF"),
+    ("4111111111111111で払いました", "4111111111111111"),  # no label: the check digit holds
+    ("my password is Sterling", "Sterling"),  # a name, not a state
+    ("my password is lovely", "lovely"),
+    ("パスワードはdragonfly", "dragonfly"),  # after は the value, whatever word it is
     ("ＰＡＳＳＷＯＲＤ：ｈｕｎｔｅｒ２２", "hunter22"),  # full-width letters
     ("パスワードは「Tr0ub4dor&3」です", "Tr0ub4dor&3"),  # in Japanese quotes
     ("SMSの認証コードは 481 902 でした", "481 902"),  # a code typed in two halves
@@ -135,6 +138,9 @@ def test_ordinary_messages_pass_unchanged(text: str) -> None:
         "PIN is locked",
         "password is case sensitive?",
         "my password is definitely right",
+        # Numbers of a card's or My Number's length whose check digit fails, with no label.
+        "注文番号202611301234の件で",
+        "受付番号2026113012345678です",
     ],
 )
 def test_words_after_a_label_are_not_secrets(text: str) -> None:
