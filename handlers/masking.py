@@ -193,7 +193,8 @@ def _is_state(match: re.Match[str]) -> bool:
         return False
     if word in ENGLISH_STOPWORDS:
         return True
-    following = "" if word != said.lower() else _NEXT_WORD.match(match.string, match.end()).group(1).lower()
+    after = _NEXT_WORD.match(match.string, match.end()) if word == said.lower() else None  # no punctuation
+    following = after.group(1).lower() if after else ""
     return word in _STATES and (not following or following in ENGLISH_STOPWORDS or following in _STATES)
 
 
