@@ -164,6 +164,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("17時過ぎたらもうチャット無理?", "hours"),  # a clock time, then the channel
         ("18時以降でも電話できる?", "hours"),
         ("17時過ぎに入金したのに反映されない", "faq"),  # a clock time, no channel: not our hours
+        ("17時過ぎに出金したのにまだ対応されていない", "faq"),
+        ("10時過ぎにチャットで問い合わせたけど返事がない", "faq"),  # an inquiry sent then, not our hours
+        ("is someone working on my case today? my withdrawal is still pending", "faq"),
+        ("I need to speak with a manager at my company before opening a corporate account", "fallback"),
+        ("should I escalate this to my bank's support team?", "fallback"),
         ("escalate this to staff please", "handoff"),
         ("let me speak to your manager", "handoff"),
         ("real human please", "handoff"),
