@@ -114,6 +114,8 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
         if not isinstance(raw, Mapping) or not isinstance(raw.get("related"), list):
             continue
         written = raw.get("id")
+        if isinstance(written, str) and seen.get(written.strip(), position) != position:
+            continue  # a duplicate: reported as one, its related ids with the first
         name = f"entry '{written.strip()}'" if isinstance(written, str) and written.strip() else f"entry {position}"
         for related in raw["related"]:
             if isinstance(related, str) and related.strip() and related.strip() not in seen:
@@ -145,11 +147,12 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
         others=tuple(others),
         others_as_written=tuple(as_written),
         warnings=tuple(
-            f"entry '{entry.id}': questions.{lang}: {question!r} has no letters or digits, so nothing can match it"
+            f"entry '{entry.id}': {field}.{lang}: {text!r} has no letters or digits, so nothing can match it"
             for entry in entries
-            for lang, questions in entry.questions.items()
-            for question in questions
-            if not any(ch.isalnum() for ch in clean(question))
+            for field, texts in (("questions", entry.questions), ("keywords", entry.keywords))
+            for lang, items in texts.items()
+            for text in items
+            if not any(ch.isalnum() for ch in clean(text))
         ),
     )
 

@@ -79,6 +79,10 @@ def test_the_minimal_entry_loads_word_for_word() -> None:
     kb = parse('{"entries": [{"id": "x", "questions": {"ja": ["..."]}, "answer": {"ja": "..."}}]}')
     assert kb.entries[0].answer_in("ja") == "..."
     assert kb.warnings == ("entry 'x': questions.ja: '...' has no letters or digits, so nothing can match it",)
+    keyworded = parse(
+        '{"entries": [{"id": "x", "questions": {"ja": ["質問"]}, "keywords": {"en": ["???"]}, "answer": {"ja": "回答"}}]}'
+    )
+    assert keyworded.warnings == ("entry 'x': keywords.en: '???' has no letters or digits, so nothing can match it",)
 
 
 @pytest.mark.parametrize(
@@ -107,6 +111,7 @@ entries:
     questions: {ja: [質問]}
   - id: c
     questions: {ja: [質問]}
+    related: [nowhere]
   - id: d
     questions: {ja: []}
     answer: {ja: 回答}
