@@ -139,6 +139,11 @@ NAMES_EN = {
     "スポーツの日": "Sports Day",
     "文化の日": "Culture Day",
     "勤労感謝の日": "Labor Thanksgiving Day",
+    "体育の日": "Health and Sports Day",  # the Sports Day's name until 2019
+    "天皇の即位の日": "Day of the Emperor's Enthronement",
+    "即位礼正殿の儀": "Day of the Enthronement Ceremony",
+    "即位の礼正殿の儀": "Day of the Enthronement Ceremony",
+    "皇太子・皇太子徳仁親王の結婚の儀": "Day of the Crown Prince's Wedding Ceremony",
     SUBSTITUTE: "Substitute Holiday",
     CITIZENS: "Citizens' Holiday",
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import jpholiday
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -139,6 +140,11 @@ def test_statuses_are_consistent_in_any_zone(minutes: int, offset: int) -> None:
             assert status.opens_at is not None and status.opens_at > at
             assert HOURS.is_open(status.channel, status.opens_at)
             assert not HOURS.is_open(status.channel, status.opens_at - timedelta(microseconds=1))
+
+
+def test_every_holiday_jpholiday_knows_has_an_english_name() -> None:
+    names = {holiday_name(day, "en") for year in range(1990, 2031) for day, _ in jpholiday.year_holidays(year)}
+    assert all(name is not None and name.isascii() for name in names), names
 
 
 def test_every_holiday_of_2026_and_2027_has_an_english_name() -> None:
