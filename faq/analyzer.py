@@ -36,7 +36,7 @@ OTHER_PREFIX = "≠"
 OTHER_COMPANY = "他社"
 # A transfer's direction that a pattern decided (外部ウォレットから送った: in) counts this many
 # words, in the word score and in the phrasing model alike.
-DIRECTION_WEIGHT = 2.0
+DIRECTION_WEIGHT = 3.0
 # Readings shorter than this are too ambiguous to stand for a synonym (ニ, カイ, ...).
 _MIN_READING_SYNONYM = 3
 # Sudachi refuses inputs over ~49 KB, so long answers are read in chunks.
