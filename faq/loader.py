@@ -99,25 +99,24 @@ def _build(data: Any, source: str, problems: list[str], folder: Path | None) -> 
         return None
     entries: list[Entry] = []
     seen: dict[str, int] = {}  # every id written, whether or not its entry is valid
+    relations: list[tuple[str, list[Any]]] = []  # each entry's related ids, a broken entry's too
     for position, raw in enumerate(raw_entries, start=1):
         written = raw.get("id") if isinstance(raw, Mapping) else None
         written = written.strip() if isinstance(written, str) else None
         if written and written in seen:
             problems.append(f"entry {position}: duplicate id '{written}' (first used by entry {seen[written]})")
         entry = _entry(raw, f"entry {position}", problems)
-        if written and written not in seen:
+        if written and written in seen:
+            continue  # reported as one, its related ids with the first
+        if written:
             seen[written] = position
             if entry is not None:
                 entries.append(entry)
-    # Every entry's related ids, a broken entry's too, so one run of check reports them all.
-    for position, raw in enumerate(raw_entries, start=1):
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("related"), list):
-            continue
-        written = raw.get("id")
-        if isinstance(written, str) and seen.get(written.strip(), position) != position:
-            continue  # a duplicate: reported as one, its related ids with the first
-        name = f"entry '{written.strip()}'" if isinstance(written, str) and written.strip() else f"entry {position}"
-        for related in raw["related"]:
+        if isinstance(raw, Mapping) and isinstance(raw.get("related"), list):
+            relations.append((f"entry '{written}'" if written else f"entry {position}", raw["related"]))
+    # After every id is known, so one run of check reports them all.
+    for name, related_ids in relations:
+        for related in related_ids:
             if isinstance(related, str) and related.strip() and related.strip() not in seen:
                 problems.append(f"{name}: related id '{related.strip()}' does not exist")
     unknown = sorted(str(key) for key in data if key not in TOP_LEVEL_KEYS)
