@@ -172,6 +172,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("escalate this to staff please", "handoff"),
         ("let me speak to your manager", "handoff"),
         ("real human please", "handoff"),
+        ("can i get an agent? this bot isn't helping", "handoff"),
+        ("can I get an agent's referral code for signing up?", "fallback"),  # a thing of an agent's, not a person
+        ("can we get a human to look at this withdrawal?", "handoff"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours
@@ -180,6 +183,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("human pls", "handoff"),
         ("今から電話しても大丈夫ですか", "hours"),  # may I call now
         ("受付ってもう終わった？", "hours"),  # closed for the day already?
+        ("今日はもう電話おわった？", "hours"),  # the day first, then the channel
+        ("今日はもう入金の処理終わった?", "fallback"),  # a transfer finished, not our desk
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
         ("今から電話番号を変えてもいい?", "faq"),  # changing a number, not calling us
         ("電話はもうしましたがまだ入金が反映されません", "faq"),  # already called: not asking our hours
