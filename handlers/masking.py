@@ -31,7 +31,7 @@ _EN_LABELS = (
 # a symbol does, so "2FA code not arriving" and "password reset" stay readable.
 _LABELLED = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS})"
-    r"(?:\s*(?P<joint>は|が|:|=|\bis\b|→)\s*[「『“‘（【]?(?P<said>[\x21-\x7e]{4,})"
+    r"(?:\s*(?P<joint>は|が|:|=|\bis\b(?:\s*[:=-](?!\S))?|→)\s*[「『“‘（【]?(?P<said>[\x21-\x7e]{4,})"
     r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
     re.IGNORECASE,
 )
@@ -180,6 +180,7 @@ def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -
 
 def _hide_secret(match: re.Match[str]) -> str:
     group = "said" if match.group("said") is not None else "shaped"
+    # Only after a bare "is": after "is:" as after ":", whatever follows is the value.
     if group == "said" and match.group("joint").lower() == "is" and _is_state(match):
         return match.group(0)
     return match.group(0)[: match.start(group) - match.start()] + MASK

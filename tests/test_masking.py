@@ -9,6 +9,9 @@ SECRET_CASES = [
     ("my password is hunter22", "hunter22"),
     ("my password is sunshine", "sunshine"),  # a plain word that is no state is a value
     ("password: wrong", "wrong"),  # after a colon, whatever follows is the value
+    ("my password is: hunter22", "hunter22"),  # "is" and a colon
+    ("my password is: wrong", "wrong"),
+    ("the code is - 739102", "739102"),
     ("PW: qwerty99", "qwerty99"),
     ("認証コード 123456", "123456"),
     ("コードは482913です", "482913"),
