@@ -9,10 +9,12 @@ from functools import lru_cache
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from handlers.intents import Intent
 from handlers.messages import Reply
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WEBHOOK_PATHS = {"/line/webhook": "line", "/slack/events": "slack"}
+FALLBACK = Intent.FALLBACK.value
 
 
 class Metrics:
@@ -41,11 +43,12 @@ class Metrics:
         self._latency_of = lru_cache(maxsize=8)(self.latency.labels)
 
     def replied(self, replies: list[Reply]) -> None:
-        """Count what the bot said."""
+        """Count what the bot said in answer to one message: each reply by its intent, and the
+        message once as a fallback when the bot could not answer it."""
         for reply in replies:
             self._answer_of(reply.intent).inc()
-            if reply.intent == "fallback":
-                self.fallbacks.inc()
+        if any(reply.intent == FALLBACK for reply in replies):
+            self.fallbacks.inc()
 
     @web.middleware
     async def timing(self, request: web.Request, handler: Handler) -> web.StreamResponse:

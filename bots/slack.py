@@ -243,6 +243,7 @@ class SlackChannel:
             await respond(text="FAQ", blocks=catalogue_blocks(kb), response_type="ephemeral")
             return
         answer = self.responder.answer(question, datetime.now(TOKYO), top=5)
+        self.metrics.replied([answer.reply])
         text, blocks = answer_blocks(answer, kb)
         await respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -289,6 +290,7 @@ class SlackChannel:
             return
         question = _MENTION.sub("", event.get("text") or "").strip()
         reply = self.responder.answer(question, datetime.now(TOKYO)).reply
+        self.metrics.replied([reply])
         await say(text=reply.text, thread_ts=event.get("thread_ts") or event.get("ts"))
 
     async def _message(self, event: dict[str, Any], say: AsyncSay, context: AsyncBoltContext) -> None:
@@ -304,6 +306,7 @@ class SlackChannel:
         if event.get("channel_type") != "im" or event.get("subtype"):
             return
         reply = self.responder.answer(event.get("text") or "", datetime.now(TOKYO)).reply
+        self.metrics.replied([reply])
         await say(text=reply.text)
 
     async def _first_delivery(self, event_id: str) -> bool:

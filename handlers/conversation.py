@@ -25,6 +25,12 @@ ACTION_MENU = "menu"
 RELAY_SUFFIX = "/handoff"
 # After this many unanswered messages in a row the bot offers a person (it does not force one).
 FALLBACKS_BEFORE_OFFER = 2
+# What the replies that answer nothing are tagged with (Reply.intent), so that metrics and logs
+# count an unanswered question once: the rate limit's notice, the warning about a hidden secret,
+# and the offer of a person after repeated fallbacks.
+NOTICE = "notice"
+WARNING = "warning"
+OFFER = "offer"
 PENDING_MESSAGE = "message"
 PENDING_RATING = "rating:"
 
@@ -76,7 +82,7 @@ class Conversation:
             return []
         if verdict == "notice":
             notice = "handoff_slow_down" if relay else "slow_down"
-            return [Reply(texts.text(detect(incoming.text), notice), intent="fallback")]
+            return [Reply(texts.text(detect(incoming.text), notice), intent=NOTICE)]
         return None
 
     def _stateless(self, incoming: Incoming) -> Reply:
@@ -93,9 +99,7 @@ class Conversation:
         storage = handoffs.storage
         key, at = incoming.key, incoming.at
         masked = mask(incoming.text)
-        warning = (
-            [Reply(texts.text(detect(incoming.text), "masked_warning"), intent="fallback")] if masked.hidden else []
-        )
+        warning = [Reply(texts.text(detect(incoming.text), "masked_warning"), intent=WARNING)] if masked.hidden else []
         text = masked.text
         state = await storage.load_state(key)
         active = await storage.active_handoff(key)
@@ -130,7 +134,7 @@ class Conversation:
                 state.fallbacks += 1
                 if state.fallbacks >= FALLBACKS_BEFORE_OFFER:
                     offer = QuickReply(texts.text(lang, "menu_handoff"), texts.text(lang, "menu_handoff"))
-                    replies.append(Reply(texts.text(lang, "handoff_offer"), (offer,), intent="fallback"))
+                    replies.append(Reply(texts.text(lang, "handoff_offer"), (offer,), intent=OFFER))
                     state.fallbacks = 0
             else:
                 state.fallbacks = 0
@@ -156,7 +160,7 @@ class Conversation:
             return [Reply(texts.text(lang, "handoff_rated"), intent="thanks")]
         if pending == PENDING_MESSAGE and incoming.kind is Kind.TEXT:
             if is_cancel(text) or not text.strip():
-                return [Reply(texts.text(lang, "handoff_leave_cancelled"), intent="fallback")]
+                return [Reply(texts.text(lang, "handoff_leave_cancelled"), intent=Intent.HANDOFF.value)]
             if await handoffs.start(incoming.key, lang, incoming.at, state.history, None, first_message=text) is None:
                 return [Reply(texts.text(lang, "handoff_unavailable"), intent="handoff")]
             return [Reply(texts.text(lang, "handoff_left"), intent="handoff")]

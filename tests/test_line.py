@@ -538,6 +538,21 @@ async def test_metrics_count_events_answers_and_latency(bot: TestClient, fake_li
     assert "パスワード" not in text  # no customer text in metrics
 
 
+async def test_metrics_count_a_rate_limit_notice_as_a_notice_not_a_fallback(
+    fake_line: FakeLine, responder: Responder
+) -> None:
+    cfg = line_settings(fake_line, RATE_LIMIT_MESSAGES=1)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        for n in range(3):  # one answer, one notice, then silence
+            assert await post(client, body_of(text_event("パスワードを忘れた", f"limit-{n}"))) == 200
+        await client.app[LINE].drain()
+        await fake_line.wait_for(2)
+        text = await (await client.get("/metrics")).text()
+    assert 'supportbot_answers_total{intent="faq"} 1.0' in text
+    assert 'supportbot_answers_total{intent="notice"} 1.0' in text
+    assert "supportbot_fallbacks_total 0.0" in text
+
+
 async def test_sigterm_finishes_the_events_in_flight(fake_line: FakeLine, tmp_path: Path) -> None:
     fake_line.reply_delay = 0.5  # answers are still going out when the signal comes
     port = servers.free_port()
