@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import orjson
@@ -31,6 +31,8 @@ from handlers.records import EventLedger, MemoryLedger
 
 log = logging.getLogger("supportbot.line")
 
+PushOutcome = Literal["delivered", "refused", "again"]
+
 MAX_MESSAGES = 5
 MAX_TEXT = 5000
 MAX_QUICK_REPLIES = 13
@@ -40,10 +42,15 @@ MAX_ACTION_TEXT = 300
 REPLY_TOKEN_SECONDS = 50.0
 REPLY_TIMEOUT_SECONDS = 5.0
 PUSH_TIMEOUT_SECONDS = 10.0
-# A push that fails for a reason that may pass (a timeout, a 5xx, a 429) is tried once more:
-# each attempt holds an answering slot, so more would stall other customers in a LINE outage.
-PUSH_ATTEMPTS = 2
-PUSH_BACKOFF_SECONDS = 0.5
+# A push that fails for a reason that may pass (a timeout, a 5xx, a 429) is tried again after
+# each of these pauses (about half a minute in all), outside the answering slots.
+PUSH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+# How long the redelivery check may take before the event is answered without it.
+LEDGER_SECONDS = 2.0
+# Shutdown waits this long for accepted events (a Procfile platform kills the process 30 s after
+# SIGTERM, and Slack's events may take as long again).
+DRAIN_SECONDS = 10.0
+MAX_LOGGED_IDS = 20
 ANSWERING = 16
 # Events acknowledged but not yet answered. At this many, a webhook waits for room before its
 # acknowledgement, so a flood beyond capacity slows LINE down instead of growing memory.
@@ -76,6 +83,7 @@ class LineChannel:
         self._api = LineApi(api_base_url, access_token)
         self._reply_timeout = reply_timeout
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[str] = set()  # ids of the accepted events not answered yet
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per customer: lock, tasks using it
         # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
         # acknowledged between answers instead of behind all of them.
@@ -86,14 +94,30 @@ class LineChannel:
         """Open the Messaging API client (aiohttp on_startup)."""
         await self._api.start()
 
-    async def drain(self) -> None:
-        """Wait until every accepted event has been answered."""
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every accepted event has been answered, or `timeout` seconds have passed;
+        then give up on the rest, naming them in the log."""
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         while self._tasks:
+            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if left is not None and left <= 0:
+                break
+            await asyncio.wait(set(self._tasks), timeout=left)
+        if self._tasks:
+            unanswered = sorted(self._in_flight)
+            log.error(
+                "line: %d events not answered within %.0f s of shutdown: %s",
+                len(unanswered),
+                timeout,
+                ", ".join(unanswered[:MAX_LOGGED_IDS]) + (" …" if len(unanswered) > MAX_LOGGED_IDS else ""),
+            )
+            for task in self._tasks:
+                task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def stop(self, _: web.Application) -> None:
-        """Finish the events in flight, then close the client (aiohttp on_cleanup)."""
-        await self.drain()
+        """Finish the events in flight (within DRAIN_SECONDS), then close the client (aiohttp on_cleanup)."""
+        await self.drain(DRAIN_SECONDS)
         await self._api.close()
 
     async def webhook(self, request: web.Request) -> web.Response:
@@ -113,6 +137,7 @@ class LineChannel:
         for event in events:
             by_source.setdefault(_source_key(event), []).append(event)
         await self._backlog.admit(len(events))
+        self._in_flight.update(_event_id(event) for event in events)
         for source, batch in by_source.items():
             task = asyncio.create_task(self._answer_in_order(source, batch))
             self._tasks.add(task)
@@ -149,7 +174,8 @@ class LineChannel:
         if not isinstance(event_id, str):
             return True
         try:
-            first = await self.ledger.first_delivery("line", event_id, datetime.now(UTC))
+            async with asyncio.timeout(LEDGER_SECONDS):
+                first = await self.ledger.first_delivery("line", event_id, datetime.now(UTC))
         except Exception as exc:
             # Better a rare second answer than a lost one (or a 500) while the database is away.
             log.error("line event %s: ledger unavailable (%s), answering anyway", event_id, type(exc).__name__)
@@ -168,6 +194,7 @@ class LineChannel:
                     if await self._first_delivery(raw):
                         async with self._answering:
                             await self._answer(raw)
+                    self._in_flight.discard(_event_id(raw))
                     unanswered -= 1
                     self._backlog.done(1)
         finally:
@@ -180,7 +207,7 @@ class LineChannel:
                 self._locks[source] = (lock, users - 1)
 
     async def _answer(self, raw: dict[str, object]) -> None:
-        event_id = str(raw.get("webhookEventId", "-"))[:64]
+        event_id = _event_id(raw)
         try:
             incoming = to_incoming(raw)
             if incoming is None:
@@ -215,27 +242,56 @@ class LineChannel:
                 except Exception as again:
                     # Refused (the first used the token) or lost again: a push could say it twice.
                     log.warning("line event %s: second reply failed (%s); not pushing", event_id, _reason(again))
+                    self.metrics.lost_of("line", "uncertain").inc()
                 return
-        # The retry key makes every attempt after the first a no-op once one got through.
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
-            try:
-                await self._api.push(key.channel_id, messages, retry_key(event_id), PUSH_TIMEOUT_SECONDS)
-                log.info("line event %s answered by push", event_id)
-                return
-            except LineApiError as exc:
-                if exc.status == 409:  # the retry key was accepted before: delivered already
-                    log.info("line event %s push already accepted", event_id)
+        if await self._push(key, event_id, messages, 1) == "again":
+            # Tried again later, outside the answering slots: a LINE outage must not hold up
+            # the other customers' answers. The retry key makes every repeat harmless.
+            task = asyncio.create_task(self._push_later(key, event_id, messages))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _push(self, key: ConversationKey, event_id: str, messages: list[Message], attempt: int) -> PushOutcome:
+        """One push of an event's answer: delivered, refused for good, or worth trying again."""
+        try:
+            await self._api.push(key.channel_id, messages, retry_key(event_id), PUSH_TIMEOUT_SECONDS)
+            log.info("line event %s answered by push", event_id)
+            return "delivered"
+        except LineApiError as exc:
+            if exc.status == 409:  # the retry key was accepted before: delivered already
+                log.info("line event %s push already accepted", event_id)
+                return "delivered"
+            if exc.status != 429 and exc.status < 500:
+                log.error("line event %s push refused (%s)", event_id, _reason(exc))
+                await self._lost(event_id, "refused")
+                return "refused"
+            failure = _reason(exc)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            failure = _reason(exc)
+        log.warning("line event %s push attempt %d failed (%s)", event_id, attempt, failure)
+        return "again"
+
+    async def _push_later(self, key: ConversationKey, event_id: str, messages: list[Message]) -> None:
+        self._in_flight.add(event_id)
+        try:
+            for attempt, delay in enumerate(PUSH_RETRY_DELAYS, start=2):
+                await asyncio.sleep(delay)
+                if await self._push(key, event_id, messages, attempt) != "again":
                     return
-                if exc.status != 429 and exc.status < 500:  # refused for good
-                    log.error("line event %s push failed (%s)", event_id, _reason(exc))
-                    return
-                failure = _reason(exc)
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                failure = _reason(exc)
-            log.warning("line event %s push attempt %d failed (%s)", event_id, attempt, failure)
-            if attempt < PUSH_ATTEMPTS:
-                await asyncio.sleep(PUSH_BACKOFF_SECONDS * attempt)
-        log.error("line event %s not answered: every push failed", event_id)
+            log.error("line event %s not answered: every push failed", event_id)
+            await self._lost(event_id, "unreachable")
+        finally:
+            self._in_flight.discard(event_id)
+
+    async def _lost(self, event_id: str, reason: str) -> None:
+        """Count an answer that could not be delivered, and forget the event so that LINE's
+        redelivery of it (if one comes) is answered."""
+        self.metrics.lost_of("line", reason).inc()
+        try:
+            async with asyncio.timeout(LEDGER_SECONDS):
+                await self.ledger.forget_delivery("line", event_id)
+        except Exception as exc:
+            log.warning("line event %s: could not forget it (%s)", event_id, type(exc).__name__)
 
     async def push(self, key: ConversationKey, replies: list[Reply], retry_id: str) -> None:
         """CustomerLine: push replies (a staff answer, a rating request) with a stable retry key."""
@@ -249,6 +305,11 @@ class LineChannel:
         """CustomerLine: the customer's LINE display name."""
         profile = await self._api.profile(key.user_id, PUSH_TIMEOUT_SECONDS)
         return str(profile.get("displayName") or "")
+
+
+def _event_id(event: dict[str, object]) -> str:
+    """The event's id as logs show it."""
+    return str(event.get("webhookEventId", "-"))[:64]
 
 
 def _source_key(event: dict[str, object]) -> str:

@@ -27,6 +27,12 @@ class Metrics:
         )
         self.answers = Counter("supportbot_answers", "Replies sent, by intent", ["intent"], registry=self.registry)
         self.fallbacks = Counter("supportbot_fallbacks", "Messages the bot could not answer", registry=self.registry)
+        self.lost = Counter(
+            "supportbot_answers_lost",
+            "Answers not delivered: refused, unreachable, or uncertain (a reply cut off twice, not pushed)",
+            ["platform", "reason"],
+            registry=self.registry,
+        )
         self.handoffs = Counter(
             "supportbot_handoffs", "Handoff transitions, by the state reached", ["state"], registry=self.registry
         )
@@ -40,6 +46,7 @@ class Metrics:
         # labels() validates and locks on every call; the children it returns are kept here.
         self.event_of = lru_cache(maxsize=256)(self.events.labels)
         self._answer_of = lru_cache(maxsize=64)(self.answers.labels)
+        self.lost_of = lru_cache(maxsize=16)(self.lost.labels)
         self._latency_of = lru_cache(maxsize=8)(self.latency.labels)
 
     def replied(self, replies: list[Reply]) -> None:

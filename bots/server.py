@@ -28,6 +28,11 @@ from handlers.storage import Storage
 log = logging.getLogger("supportbot")
 SWEEP_SECONDS = 30.0
 STOPPING_THREADS_SECONDS = 0.2
+# /healthz answers 503 rather than hang with a database that does not answer.
+HEALTH_SECONDS = 3.0
+# After SIGTERM: how long requests already in progress may take (a webhook is acknowledged in
+# milliseconds; the events behind it are drained by their channels afterwards).
+REQUESTS_SHUTDOWN_SECONDS = 5.0
 # LINE and Slack give up redelivering long before this.
 EVENT_MEMORY = timedelta(days=1)
 # A customer's lines to staff in a handoff are limited too, to this many times the bot's limit.
@@ -65,7 +70,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
 
     async def healthz(_: web.Request) -> web.Response:
         try:
-            await storage.ping()
+            async with asyncio.timeout(HEALTH_SECONDS):
+                await storage.ping()
         except Exception as exc:
             log.error("health check: database unreachable (%s)", type(exc).__name__)
             return web.json_response(
@@ -183,7 +189,15 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
     gc.freeze()
     listen = port or settings.port
     try:
-        web.run_app(app, host=host, port=listen, print=None, access_log=None, loop=_event_loop())
+        web.run_app(
+            app,
+            host=host,
+            port=listen,
+            print=None,
+            access_log=None,
+            loop=_event_loop(),
+            shutdown_timeout=REQUESTS_SHUTDOWN_SECONDS,
+        )
     except StartupError as exc:
         failure = str(exc)
     except OSError as exc:  # the address is taken, or the host is no address of this machine

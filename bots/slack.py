@@ -60,8 +60,10 @@ log = logging.getLogger("supportbot.slack")
 PRECHECK_SECONDS = 5.0
 # What apps.connections.open answers for a token that will never work.
 REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive"})
-# How long shutdown waits for Slack work that was acknowledged but is still running.
-DRAIN_SECONDS = 20.0
+# How long shutdown waits for Slack work that was acknowledged but is still running (LINE's
+# drain comes after it: together well inside the 30 s a Procfile platform allows after SIGTERM).
+DRAIN_SECONDS = 10.0
+LEDGER_SECONDS = 1.5
 
 MEMBERS_TTL = 60.0
 # A staff reply in a handoff thread may also be sent to the channel, or carry a file.
@@ -311,7 +313,9 @@ class SlackChannel:
 
     async def _first_delivery(self, event_id: str) -> bool:
         try:
-            first = await self.ledger.first_delivery("slack", event_id, datetime.now(TOKYO))
+            # Slack wants its acknowledgement within 3 s, and this check comes before it.
+            async with asyncio.timeout(LEDGER_SECONDS):
+                first = await self.ledger.first_delivery("slack", event_id, datetime.now(TOKYO))
         except Exception as exc:  # better a rare second answer than none while the database is away
             log.error("slack event %s: ledger unavailable (%s), answering anyway", event_id, type(exc).__name__)
             return True

@@ -76,6 +76,9 @@ class EventLedger(Protocol):
     async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
         """True the first time an event id is seen (by any process sharing the ledger)."""
 
+    async def forget_delivery(self, platform: str, event_id: str) -> None:
+        """Forget an event that could not be answered, so that a redelivery of it is."""
+
 
 class MemoryLedger:
     """A ledger for one process without a database (the CLI, tests)."""
@@ -93,3 +96,7 @@ class MemoryLedger:
         if len(self._seen) > self._size:
             self._seen.popitem(last=False)
         return True
+
+    async def forget_delivery(self, platform: str, event_id: str) -> None:
+        """Forget an event that could not be answered."""
+        self._seen.pop((platform, event_id), None)

@@ -46,6 +46,11 @@ log = logging.getLogger("supportbot.storage")
 # 2: processed_events; 3: one open handoff per customer; 4: message_windows; 5: handoffs.queued_at
 SCHEMA_VERSION = 5
 _SCHEMA_LOCK = 7_310_051  # pg_advisory_xact_lock key: one process creates or upgrades at a time
+# PostgreSQL: how long to wait for a connection to open, for a statement, and for a free
+# connection of the pool, before the call fails (and the caller answers without it).
+CONNECT_SECONDS = 3.0
+STATEMENT_SECONDS = 5.0
+POOL_WAIT_SECONDS = 5.0
 
 
 metadata = MetaData()
@@ -185,6 +190,14 @@ class Storage:
         self.url = async_url(url)
         # hide_parameters: a failing statement's values (customer text) never reach a log.
         options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+        if self.url.startswith("postgresql"):
+            # A database that accepts connections and never answers (a network fault) must fail
+            # fast: every answer waits on it, and a shutdown on the answers.
+            options.update(
+                pool_timeout=POOL_WAIT_SECONDS,
+                connect_args={"timeout": CONNECT_SECONDS, "command_timeout": STATEMENT_SECONDS},
+            )
+        self._options = options
         if self.url.startswith("sqlite"):
             # SQLite takes one writer at a time: one connection queues writes in this process
             # instead of several connections sleeping on the file lock.
@@ -214,10 +227,22 @@ class Storage:
 
     async def init(self) -> None:
         """Create or upgrade the schema; safe when several processes start at once."""
+        engine = self.engine
+        if engine.dialect.name == "postgresql":
+            # An upgrade, or the wait for another process's, may take longer than any statement
+            # of an answer should: only connecting is timed.
+            engine = create_async_engine(self.url, **{**self._options, "connect_args": {"timeout": CONNECT_SECONDS}})
+        try:
+            await self._create_or_upgrade(engine)
+        finally:
+            if engine is not self.engine:
+                await engine.dispose()
+
+    async def _create_or_upgrade(self, engine: AsyncEngine) -> None:
         for attempt in range(3):
             try:
-                async with self.engine.begin() as connection:
-                    if self.engine.dialect.name == "postgresql":
+                async with engine.begin() as connection:
+                    if engine.dialect.name == "postgresql":
                         await connection.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
                     else:
                         # The driver starts no transaction before DDL: take the write lock now so the
@@ -264,6 +289,15 @@ class Storage:
     async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
         """EventLedger: the unique key makes exactly one process win for each event id."""
         return await self._deliveries.submit((platform, event_id[:128], _ts(now)))
+
+    async def forget_delivery(self, platform: str, event_id: str) -> None:
+        """EventLedger: forget an event that could not be answered, so that a redelivery of it is."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                delete(processed_events).where(
+                    processed_events.c.platform == platform, processed_events.c.event_id == event_id[:128]
+                )
+            )
 
     async def _record_deliveries(self, batch: list[tuple[str, str, float]]) -> list[bool]:
         # One INSERT for every event that arrived meanwhile: the rows the database took are

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhook import SignatureValidator
 
+import bots.line as line_module
 from bots.line import retry_key, to_incoming, to_messages
-from bots.server import LINE, create_app
+from bots.server import LINE, STORAGE, create_app
 from bots.settings import Settings, load_settings
 from handlers.messages import Kind, QuickReply, Reply
 from handlers.responder import Responder
@@ -345,6 +346,73 @@ async def test_a_push_that_fails_for_a_while_is_tried_again(fake_line: FakeLine,
         await client.app[LINE].drain()
     [push] = fake_line.messages()
     assert push.path == PUSH and "パスワード" in push.body["messages"][0]["text"]
+
+
+async def test_a_line_outage_of_seconds_is_ridden_out_without_holding_up_others(
+    fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.05, 0.1, 0.2, 0.4))
+    fake_line.fail_reply = True
+    fake_line.push_errors = 4  # the first push and three retries fail, the fourth goes through
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "outage")))
+        await client.app[LINE].drain()
+        text = await (await client.get("/metrics")).text()
+    [push] = fake_line.messages()
+    assert push.path == PUSH and "パスワード" in push.body["messages"][0]["text"]
+    assert "supportbot_answers_lost_total{" not in text  # nothing was lost
+
+
+async def test_an_answer_lost_to_an_outage_is_counted_and_its_redelivery_answered(
+    fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.01, 0.01))
+    fake_line.fail_reply = True
+    fake_line.push_errors = 3  # every attempt fails
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "lost")))
+        await client.app[LINE].drain()
+        text = await (await client.get("/metrics")).text()
+        assert 'supportbot_answers_lost_total{platform="line",reason="unreachable"} 1.0' in text
+        assert fake_line.messages() == []
+        # LINE delivers the event again (its ack was lost): now it is answered.
+        redelivered = text_event("パスワードを忘れた", "lost", deliveryContext={"isRedelivery": True})
+        await post(client, body_of(redelivered))
+        await client.app[LINE].drain()
+    [push] = fake_line.messages()
+    assert "パスワード" in push.body["messages"][0]["text"]
+
+
+async def test_a_ledger_that_never_answers_delays_the_answer_only_briefly(
+    fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_module, "LEDGER_SECONDS", 0.2)
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+
+        async def hung(*_: object) -> bool:  # the database connected, and never answers
+            await asyncio.sleep(3600)
+            return True
+
+        monkeypatch.setattr(client.app[STORAGE], "first_delivery", hung)
+        await post(client, body_of(text_event("パスワードを忘れた", "no-ledger")))
+        [call] = await fake_line.wait_for(1, timeout=2.0)
+    assert call.path == REPLY  # answered in time for the reply token, without the check
+
+
+async def test_shutdown_waits_for_unanswered_events_only_so_long_and_names_them(
+    fake_line: FakeLine, responder: Responder, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_line.reply_delay = 30.0  # LINE hangs
+    cfg = line_settings(fake_line, LINE_REPLY_TIMEOUT=20)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "hung-1"), text_event("zzzz", "hung-2")))
+        started = asyncio.get_running_loop().time()
+        await client.app[LINE].drain(timeout=0.3)
+        assert asyncio.get_running_loop().time() - started < 2.0
+    assert "2 events not answered within 0 s of shutdown: hung-1, hung-2" in caplog.text
 
 
 async def test_a_reply_cut_off_after_it_was_sent_is_not_pushed_again(fake_line: FakeLine, responder: Responder) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+import bots.server as server_module
 from bots.server import STORAGE, create_app
 from bots.settings import load_settings
 
@@ -44,6 +46,23 @@ async def test_healthz_fails_when_the_database_is_gone(tmp_path: Path) -> None:
         response = await client.get("/healthz")
         assert response.status == 503
         assert (await response.json())["database"] == "unreachable"
+
+
+async def test_healthz_answers_503_in_time_when_the_database_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server_module, "HEALTH_SECONDS", 0.2)
+    app = create_app(load_settings(_env_file=None))
+    async with TestClient(TestServer(app)) as client:
+
+        async def hung() -> None:  # a network fault: connected, and no answer ever comes
+            await asyncio.sleep(3600)
+
+        monkeypatch.setattr(app[STORAGE], "ping", hung)
+        started = asyncio.get_running_loop().time()
+        response = await client.get("/healthz")
+        assert asyncio.get_running_loop().time() - started < 2.0
+        assert response.status == 503 and (await response.json())["database"] == "unreachable"
 
 
 def test_json_log_lines() -> None:

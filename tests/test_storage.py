@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
+import handlers.storage as storage_module
 from handlers.messages import ConversationKey
 from handlers.records import ConversationState, MemoryLedger, State
 from handlers.storage import SCHEMA_VERSION, Storage, async_url, handoffs, metadata, schema_version
@@ -177,6 +178,17 @@ async def test_event_ledger_lets_one_delivery_through(storage: Storage) -> None:
     assert await storage.first_delivery("line", "evt-1", NOW)  # forgotten keys count as new
 
 
+@pytest.mark.parametrize("ledger", ["storage", "memory"])
+async def test_an_event_forgotten_after_a_failed_answer_counts_as_new(storage: Storage, ledger: str) -> None:
+    book = storage if ledger == "storage" else MemoryLedger()
+    assert await book.first_delivery("line", "failed", NOW)
+    assert not await book.first_delivery("line", "failed", NOW)
+    await book.forget_delivery("line", "failed")
+    await book.forget_delivery("line", "never-seen")  # nothing to forget: no error
+    assert await book.first_delivery("line", "failed", NOW)
+    assert not await book.first_delivery("line", "failed", NOW)
+
+
 async def test_event_ledger_sorts_a_mixed_batch(storage: Storage) -> None:
     assert await storage.first_delivery("line", "a", NOW) and await storage.first_delivery("line", "b", NOW)
     ids = ["a", "c", "c", "b", "d"]
@@ -300,3 +312,39 @@ async def test_a_stale_state_does_not_undo_a_pending_rating(storage: Storage) ->
     await storage.save_state(ALICE, customer_copy, NOW)
     loaded = await storage.load_state(ALICE)
     assert loaded.pending == "rating:9" and loaded.fallbacks == 1
+
+
+async def test_a_postgresql_server_that_never_answers_fails_the_connection_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(storage_module, "CONNECT_SECONDS", 0.3)
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts, reads, never answers (a network fault in between)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    storage = Storage(f"postgresql://postgres@127.0.0.1:{port}/test")
+    try:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises((TimeoutError, OSError)):
+            await storage.ping()
+        assert asyncio.get_running_loop().time() - started < 3.0
+    finally:
+        await storage.close()
+        server.close()
+
+
+async def test_a_postgresql_statement_that_hangs_fails_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL not set: the statement timeout needs PostgreSQL")
+    monkeypatch.setattr(storage_module, "STATEMENT_SECONDS", 0.3)
+    storage = Storage(os.environ["TEST_DATABASE_URL"])
+    try:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):
+            async with storage.engine.connect() as connection:
+                await connection.execute(text("SELECT pg_sleep(5)"))
+        assert asyncio.get_running_loop().time() - started < 3.0
+    finally:
+        await storage.close()
