@@ -12,6 +12,13 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg"})
+CREDENTIALS = (
+    "line_channel_secret",
+    "line_channel_access_token",
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+)
 
 
 class KnowledgeSettings(BaseSettings):
@@ -62,6 +69,19 @@ class Settings(KnowledgeSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
         return value
+
+    @field_validator(*CREDENTIALS, mode="before")
+    @classmethod
+    def _credential(cls, value: object) -> object:
+        # Pasted into a dashboard, a token often brings a line break along; it would make every
+        # call or signature check fail later, far from here. Around it, whitespace is cut; inside,
+        # it is an error (no token has any); whitespace alone is no value.
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise ValueError("contains whitespace or control characters, which no credential has")
+        return value or None
 
     @field_validator("line_api_base_url", "slack_api_base_url")
     @classmethod

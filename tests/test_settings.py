@@ -51,6 +51,8 @@ def test_database_spellings_of_design_are_accepted(monkeypatch: pytest.MonkeyPat
         ("PORT", "70000"),
         ("FAQ_PATH", "/nowhere/faq.yaml"),
         ("SUPPORT_CLOSED_DATES", "2026-12-31,someday"),
+        ("LINE_CHANNEL_ACCESS_TOKEN", "line-token secret-half"),  # two values pasted as one
+        ("SLACK_BOT_TOKEN", "xoxb-1\x1bsecret"),  # an escape key pressed while pasting
     ],
 )
 def test_malformed_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -71,3 +73,15 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.port == 9090
     assert [d.isoformat() for d in settings.support_closed_dates] == ["2026-12-30", "2026-12-31"]
+
+
+@pytest.mark.parametrize("name", ["LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SLACK_SIGNING_SECRET"])
+def test_a_credential_pasted_with_a_line_break_is_trimmed(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "  abc123\n")
+    assert getattr(load_settings(_env_file=None), name.lower()) == "abc123"
+
+
+def test_a_credential_of_whitespace_alone_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINE_CHANNEL_SECRET", " ")
+    monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "token")
+    assert load_settings(_env_file=None).missing_for_line() == ["LINE_CHANNEL_SECRET"]
