@@ -23,6 +23,7 @@ from linebot.v3.webhook import SignatureValidator
 
 from bots.backlog import Backlog
 from bots.line_api import LineApi, LineApiError, Message
+from bots.logs import EVENT_ID
 from bots.metrics import Metrics
 from handlers.conversation import Conversation
 from handlers.hours import TOKYO
@@ -191,6 +192,7 @@ class LineChannel:
         try:
             async with lock:
                 for raw in batch:
+                    EVENT_ID.set(_event_id(raw))
                     if await self._first_delivery(raw):
                         async with self._answering:
                             await self._answer(raw)
@@ -337,7 +339,7 @@ def to_incoming(raw: dict[str, object]) -> Incoming | None:
     key = _key(raw.get("source"))
     if key is None:
         return None
-    at = datetime.fromtimestamp(_number(raw.get("timestamp")) / 1000, tz=UTC).astimezone(TOKYO)
+    at = _moment(raw.get("timestamp"))
     kind = raw.get("type")
     if kind == "follow":
         return Incoming(key, "", at, Kind.FOLLOW)
@@ -360,6 +362,15 @@ def to_incoming(raw: dict[str, object]) -> Incoming | None:
 
 def _field(value: object, name: str) -> object:
     return value.get(name) if isinstance(value, dict) else None
+
+
+def _moment(timestamp: object) -> datetime:
+    """When LINE says the event happened (milliseconds since the epoch), in Tokyo; now when
+    the number is no possible time (a signed but broken event still gets its answer)."""
+    try:
+        return datetime.fromtimestamp(_number(timestamp) / 1000, tz=UTC).astimezone(TOKYO)
+    except (OverflowError, OSError, ValueError):
+        return datetime.now(TOKYO)
 
 
 def _number(value: object) -> float:

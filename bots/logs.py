@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 PLAIN = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# The webhook event being handled: set by the adapters, inherited by the tasks they start, and
+# written as `event_id` on every JSON line logged meanwhile.
+EVENT_ID: ContextVar[str | None] = ContextVar("supportbot_event_id", default=None)
+
+
+class EventIdFilter(logging.Filter):
+    """Stamps each record with the event being handled when it was logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add `event_id` (None outside an event); never drops a record."""
+        record.event_id = EVENT_ID.get()
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,6 +33,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        event_id = getattr(record, "event_id", None)
+        if event_id is not None:
+            entry["event_id"] = event_id
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -35,6 +51,7 @@ def configure(json_lines: bool) -> None:
     logging._srcfile = None
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(PLAIN))
+    handler.addFilter(EventIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

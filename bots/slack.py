@@ -32,6 +32,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.logs import EVENT_ID
 from bots.metrics import Metrics
 from bots.settings import StartupError
 from bots.slack_blocks import (
@@ -183,6 +184,10 @@ class SlackChannel:
         except Exception:
             log.exception("slack request failed")
             return web.json_response({"error": "could not process the request"}, status=400)
+        if bolt_response.status >= 500:
+            # Bolt's own failure on a payload it could not read: a 500 would only make Slack retry it.
+            log.error("slack request failed in Bolt (HTTP %d, event %s)", bolt_response.status, EVENT_ID.get() or "-")
+            return web.json_response({"error": "could not process the request"}, status=400)
         content_type = bolt_response.headers.get("content-type", ["text/plain"])[0].split(";")[0]
         return web.Response(status=bolt_response.status, body=bolt_response.body, content_type=content_type)
 
@@ -192,6 +197,9 @@ class SlackChannel:
         # In a middleware, so events over HTTP and over Socket Mode are both taken once.
         async def once(body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
             event_id = body.get("event_id")
+            # Commands and interactions have no event id; their trigger id names them in logs.
+            label = event_id if isinstance(event_id, str) else body.get("trigger_id")
+            EVENT_ID.set(str(label)[:64] if label else None)  # the listener's task inherits it
             if isinstance(event_id, str) and not await self._first_delivery(event_id):
                 return BoltResponse(status=200, body="")
             return await next()
@@ -220,11 +228,13 @@ class SlackChannel:
         async def run(**kwargs: Any) -> None:
             self._running += 1
             self._idle.clear()
+            name = listener.__name__.lstrip("_")
             try:
                 await listener(**kwargs)
+                log.info("slack %s done (event %s)", name, EVENT_ID.get() or "-")
             except Exception:
                 # Acknowledged already: Slack will not retry, so this is the only trace of it.
-                log.exception("slack %s failed", listener.__name__.lstrip("_"))
+                log.exception("slack %s failed (event %s)", name, EVENT_ID.get() or "-")
             finally:
                 self._running -= 1
                 if self._running == 0:
@@ -475,7 +485,10 @@ def _well_formed(data: dict[str, Any] | None) -> dict[str, Any] | None:
         isinstance(data.get(key, {}), dict) for key in ("event", "user", "team", "channel", "container", "view")
     )
     actions = data.get("actions", [])
-    actions_ok = isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+    # Bolt matches each action by its action_id, and fails on one without it.
+    actions_ok = isinstance(actions, list) and all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    )
     return data if nested_ok and actions_ok else None
 
 

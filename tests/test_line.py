@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import signal
 import time
@@ -21,6 +22,7 @@ from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhook import SignatureValidator
 
 import bots.line as line_module
+from bots import logs
 from bots.line import retry_key, to_incoming, to_messages
 from bots.server import LINE, STORAGE, create_app
 from bots.settings import Settings, load_settings
@@ -402,6 +404,24 @@ async def test_a_ledger_that_never_answers_delays_the_answer_only_briefly(
     assert call.path == REPLY  # answered in time for the reply token, without the check
 
 
+async def test_json_log_lines_carry_the_event_id_and_no_customer_text(
+    bot: TestClient, fake_line: FakeLine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.configure(json_lines=True)  # what `supportbot serve` installs with LOG_FORMAT=json
+    try:
+        await post(bot, body_of(text_event("パスワードを忘れた", "json-1"), text_event("zzzz", "json-2")))
+        await bot.app[LINE].drain()
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    answered = {line["event_id"] for line in lines if "answered by reply" in line["message"]}
+    assert answered == {"json-1", "json-2"}
+    assert not any("パスワード" in line["message"] or "zzzz" in line["message"] for line in lines)
+
+
 async def test_shutdown_waits_for_unanswered_events_only_so_long_and_names_them(
     fake_line: FakeLine, responder: Responder, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -681,6 +701,8 @@ MENTION_SELF = {"mentionees": [{"index": 0, "length": 4, "type": "user", "isSelf
         (_event(type="postback", postback={"data": ["x"]}), None),
         (_event(type="unsend"), None),
         (_event(timestamp="soon"), ("U1", "入金", Kind.TEXT)),
+        (_event(timestamp=1e30), ("U1", "入金", Kind.TEXT)),  # no possible time: answered all the same
+        (_event(timestamp=-1e20), ("U1", "入金", Kind.TEXT)),
     ],
 )
 def test_events_become_incoming_messages_or_nothing(

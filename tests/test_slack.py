@@ -4,6 +4,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -18,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bots.server import STORAGE, create_app
+from bots import logs
+from bots.server import SLACK, STORAGE, create_app
 from bots.settings import StartupError, load_settings
 from handlers.responder import Responder
 from tests import servers
@@ -284,6 +286,27 @@ async def test_direct_message_is_answered_in_the_dm(bot: TestClient, fake_slack:
     assert "二段階認証" in call.body["text"]
 
 
+async def test_an_answered_event_is_logged_with_its_id_and_counted(
+    bot: TestClient, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.configure(json_lines=True)  # what `supportbot serve` installs with LOG_FORMAT=json
+    try:
+        event = {"type": "message", "channel_type": "im", "user": "U1", "text": "zzzz", "ts": "1.1", "channel": "D1"}
+        await send_event(bot, event, event_id="Ev-logged")
+        await fake_slack.wait_for(1)
+        await bot.app[SLACK].drain()
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    assert any(line.get("event_id") == "Ev-logged" and "message done" in line["message"] for line in lines)
+    assert not any("zzzz" in line["message"] for line in lines)
+    metrics = await (await bot.get("/metrics")).text()
+    assert 'supportbot_answers_total{intent="fallback"} 1.0' in metrics and "supportbot_fallbacks_total 1.0" in metrics
+
+
 @pytest.mark.parametrize(
     "event",
     [
@@ -330,6 +353,8 @@ async def test_retried_event_is_acknowledged_not_answered_again(bot: TestClient,
         st.just('{"type": "event_callback", "event": 5}'),
         st.just("payload=" + json.dumps({"type": "block_actions", "actions": "x"})),
         st.just("command=%2Ffaq"),
+        st.just("payload=" + json.dumps({"type": "view_submission", "view": {}})),  # a view without its type
+        st.just("payload=" + json.dumps({"type": "view_closed", "view": {"id": "V1"}})),
     ),
     content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain"]),
 )
@@ -460,3 +485,17 @@ async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, 
     finally:
         await servers.stop(process)
     assert [call.path for call in fake_slack.calls] == ["/api/chat.postMessage"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "view_submission", "view": {}},  # a view without its type
+        {"type": "view_submission"},
+        {"type": "block_actions", "actions": [{}]},
+        {"type": "shortcut"},
+        {"type": "message_action"},
+    ],
+)
+async def test_signed_interactions_missing_their_parts_get_no_500(bot: TestClient, payload: dict[str, Any]) -> None:
+    assert await send_form(bot, {"payload": json.dumps(payload)}) < 500
