@@ -188,6 +188,13 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
     gc.collect()
     gc.freeze()
     listen = port or settings.port
+    log.info(
+        "starting on %s:%d: knowledge %s, database %s",
+        host,
+        listen,
+        app[CONVERSATION].responder.matcher.kb.version,
+        app[STORAGE].engine.dialect.name,
+    )
     try:
         web.run_app(
             app,

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond, AsyncSay
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -109,6 +110,7 @@ class SlackChannel:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
         client = AsyncWebClient(token=bot_token, base_url=api_base_url, retry_handlers=retries)
+        _BOLT_LOG.addFilter(_token_given_twice)  # idempotent: a filter is added once
         self.app = AsyncApp(client=client, signing_secret=signing_secret)  # the token is the client's
         self._register()
 
@@ -475,6 +477,16 @@ def _payload(body: str, content_type: str) -> dict[str, Any] | None:
     if isinstance(fields.get("command"), str) or "ssl_check" in fields:
         return fields
     return None
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.AsyncApp")
+
+
+def _token_given_twice(record: logging.LogRecord) -> bool:
+    """False for Bolt's warning that the client's token wins over SLACK_BOT_TOKEN: Bolt reads
+    that variable itself, so every start would warn of what is meant (the client carries the
+    same token, and the base URL the token alone cannot)."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def _well_formed(data: dict[str, Any] | None) -> dict[str, Any] | None:

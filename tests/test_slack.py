@@ -499,3 +499,14 @@ async def test_sigterm_finishes_the_slack_work_in_flight(fake_slack: FakeSlack, 
 )
 async def test_signed_interactions_missing_their_parts_get_no_500(bot: TestClient, payload: dict[str, Any]) -> None:
     assert await send_form(bot, {"payload": json.dumps(payload)}) < 500
+
+
+def test_no_warning_about_the_token_at_start_up(
+    fake_slack: FakeSlack, responder: Responder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As a Procfile platform runs it: the token in the environment, where Bolt reads it too.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    caplog.set_level(logging.WARNING)
+    create_app(load_settings(_env_file=None, SLACK_API_BASE_URL=fake_slack.api_url), responder)
+    assert not [r for r in caplog.records if r.name.startswith("slack_bolt")]
