@@ -40,7 +40,8 @@ class Metrics:
             "supportbot_webhook_seconds",
             "Time to acknowledge a webhook",
             ["platform"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0),
+            # Up to 5 s: Slack gives up on an acknowledgement after 3 s, LINE after a few more.
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0),
             registry=self.registry,
         )
         # labels() validates and locks on every call; the children it returns are kept here.

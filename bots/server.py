@@ -195,6 +195,10 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
         app[CONVERSATION].responder.matcher.kb.version,
         app[STORAGE].engine.dialect.name,
     )
+    if not app[STORAGE].shared:
+        log.info(
+            "SQLite serves one process: run several only on PostgreSQL (DATABASE_URL), or they answer redeliveries twice"
+        )
     try:
         web.run_app(
             app,

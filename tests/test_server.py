@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,19 @@ async def test_healthz_answers_503_in_time_when_the_database_never_answers(
         response = await client.get("/healthz")
         assert asyncio.get_running_loop().time() - started < 2.0
         assert response.status == 503 and (await response.json())["database"] == "unreachable"
+
+
+async def test_the_sweep_forgets_event_ids_older_than_a_day(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(server_module, "SWEEP_SECONDS", 0.05)
+    app = create_app(load_settings(_env_file=None, DATABASE_URL=f"sqlite:///{tmp_path / 'sweep.db'}"))
+    async with TestClient(TestServer(app)):
+        storage = app[STORAGE]
+        now = datetime.now(UTC)
+        assert await storage.first_delivery("line", "old", now - timedelta(days=2))
+        assert await storage.first_delivery("line", "recent", now - timedelta(hours=1))
+        await asyncio.sleep(0.5)  # several sweeps
+        assert await storage.first_delivery("line", "old", now)  # forgotten: counts as new
+        assert not await storage.first_delivery("line", "recent", now)  # still remembered
 
 
 def test_json_log_lines() -> None:
