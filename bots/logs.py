@@ -7,6 +7,8 @@ import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 PLAIN = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # The webhook event being handled: set by the adapters, inherited by the tasks they start, and
 # written as `event_id` on every JSON line logged meanwhile.
@@ -41,6 +43,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def without_request_text(record: logging.LogRecord) -> bool:
+    """aiohttp's record of a request it could not parse, cut to the error's type: its message
+    and traceback quote the offending line, which may be a signature header or a body."""
+    if record.exc_info and isinstance(record.exc_info[1], HttpProcessingError):
+        error = record.exc_info[1]
+        record.msg, record.args, record.exc_info, record.exc_text = (
+            "malformed HTTP request refused (%s, HTTP %s)",
+            (type(error).__name__, error.code),
+            None,
+            None,
+        )
+    return True
+
+
 def configure(json_lines: bool) -> None:
     """Install the root handler once, at start-up."""
     # No format here names a thread, a process or a source line; the logging docs' optimisations
@@ -56,3 +72,4 @@ def configure(json_lines: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # request lines repeat the metrics
+    logging.getLogger("aiohttp.server").addFilter(without_request_text)

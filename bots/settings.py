@@ -88,20 +88,22 @@ class Settings(KnowledgeSettings):
     def _http_url(cls, value: str) -> str:
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"not an http(s) URL: {value!r}")
+            raise ValueError("not an http(s) URL")  # no value: a token pasted here must not be printed
         return value
 
     @field_validator("slack_handoff_channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
-            raise ValueError(f"must be a channel ID such as C0123456789 (not a #name): {value!r}")
+            raise ValueError("must be a channel ID such as C0123456789 (not a #name)")
         return value
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         scheme = urlsplit(value).scheme
+        if scheme in DATABASE_SCHEMES and "://" not in value:
+            raise ValueError("cannot be read: a database URL looks like sqlite:///path or postgresql://host/db")
         if scheme not in DATABASE_SCHEMES:
             raise ValueError(f"unsupported database URL scheme {scheme!r} (use sqlite:/// or postgresql://)")
         try:

@@ -52,6 +52,10 @@ def test_database_spellings_of_design_are_accepted(monkeypatch: pytest.MonkeyPat
         ("FAQ_PATH", "/nowhere/faq.yaml"),
         ("SUPPORT_CLOSED_DATES", "2026-12-31,someday"),
         ("LINE_CHANNEL_ACCESS_TOKEN", "line-token secret-half"),  # two values pasted as one
+        ("DATABASE_URL", "postgresql:/secret@h/db"),  # one slash short
+        ("DATABASE_URL", "sqlite:secret.db"),
+        ("SLACK_HANDOFF_CHANNEL", "xoxb-secret-token"),  # a token pasted in the wrong box is not printed
+        ("SLACK_API_BASE_URL", "xoxb-secret-token"),
         ("SLACK_BOT_TOKEN", "xoxb-1\x1bsecret"),  # an escape key pressed while pasting
     ],
 )

@@ -510,3 +510,25 @@ def test_no_warning_about_the_token_at_start_up(
     caplog.set_level(logging.WARNING)
     create_app(load_settings(_env_file=None, SLACK_API_BASE_URL=fake_slack.api_url), responder)
     assert not [r for r in caplog.records if r.name.startswith("slack_bolt")]
+
+
+async def test_bolt_never_logs_a_body_with_its_signature(
+    bot: TestClient, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A request our check passes and a second check would refuse (a timestamp on the 5-minute
+    # edge between the two): the signature is checked once, so nothing logs the body.
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr(bot.app[SLACK]._verifier, "is_valid", lambda *_: True)
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U1",
+        "text": "パスワードは Hunter2024",
+        "ts": "1",
+        "channel": "D1",
+    }
+    body = json.dumps({"type": "event_callback", "event_id": "Ev-edge", "event": event, "team_id": "T1"})
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=00"}
+    assert (await bot.post("/slack/events", data=body, headers=headers)).status == 200
+    await fake_slack.wait_for(1)
+    assert not any("Hunter2024" in r.getMessage() or "v0=00" in r.getMessage() for r in caplog.records)
