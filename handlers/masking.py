@@ -95,8 +95,11 @@ class Masked:
 
 
 def mask(text: str) -> Masked:
-    """Hide secrets in `text`; `hidden` tells whether to warn the customer."""
-    normalized = unicodedata.normalize("NFKC", text)
+    """Hide secrets in `text`; `hidden` tells whether to warn the customer.
+
+    NUL characters go too: everything stored passes through here, and PostgreSQL refuses them.
+    """
+    normalized = unicodedata.normalize("NFKC", text).replace("\x00", "")
     out = _PEM.sub(MASK, normalized)
     out = _LABELLED.sub(_hide_secret, out)
     out = _SEED_PHRASE.sub(MASK, out)

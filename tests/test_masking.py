@@ -148,3 +148,9 @@ def test_ordinary_messages_pass_unchanged(text: str) -> None:
 )
 def test_words_after_a_label_are_not_secrets(text: str) -> None:
     assert not mask(text).hidden
+
+
+def test_nul_characters_are_dropped_for_the_database() -> None:
+    # PostgreSQL refuses NUL in text: a message with one was lost in a handoff.
+    masked = mask("入金が\x00反映されない")
+    assert masked.text == "入金が反映されない" and not masked.hidden
