@@ -98,10 +98,12 @@ class Conversation:
     async def _with_state(self, incoming: Incoming, handoffs: HandoffService) -> list[Reply]:
         storage = handoffs.storage
         key, at = incoming.key, incoming.at
-        masked = mask(incoming.text)
+        state = await storage.load_state(key)
+        # The customer's message before may be a secret's label, this one its value (パスワードは / Hunter2024).
+        said_before = next((line for author, line in reversed(state.history) if author == "customer"), "")
+        masked = mask(incoming.text, said_before)
         warning = [Reply(texts.text(detect(incoming.text), "masked_warning"), intent=WARNING)] if masked.hidden else []
         text = masked.text
-        state = await storage.load_state(key)
         active = await storage.active_handoff(key)
         lang = detect(text) if text.strip() else (active.lang if active else "ja")
 
@@ -116,6 +118,9 @@ class Conversation:
                 return [*warning, *limited]
             if not await handoffs.from_customer(active, text or "(media)", at):
                 return [*warning, Reply(texts.text(active.lang, "handoff_not_delivered"), intent="handoff")]
+            if text:  # for the next message's masking, and the card of a later handoff
+                state.remember("customer", text)
+                await storage.save_state(key, state, at)
             return warning  # staff answer in the thread; the bot stays quiet
         # The bot's own answers are limited here (lines to staff have their own limit, above); a
         # rating or a message left out of hours always goes through.

@@ -11,30 +11,43 @@ from dataclasses import dataclass
 from functools import cache
 
 from mnemonic import Mnemonic
-from stdnum import luhn
+from stdnum import bitcoin, luhn
 from stdnum.jp import in_ as my_number
 
 from faq.stopwords import ENGLISH as ENGLISH_STOPWORDS
 
 MASK = "[伏せ字]"
 
+# Codes that are no secret and that staff need: an error code above all (エラーコード -208).
+_NOT_SECRET_JA = "".join(
+    f"(?<!{word})" for word in ("エラー", "ステータス", "qr", "招待", "紹介", "クーポン", "プロモ", "郵便", "商品")
+)
+_NOT_SECRET_EN = "".join(
+    f"(?<!{word} )(?<!{word})"
+    for word in ("error", "status", "promo", "referral", "invite", "invitation", "zip", "postal")
+)
 _JA_LABELS = (
-    r"パスワード|暗証番号|認証コード|確認コード|ワンタイムパスワード|二段階認証(?:の)?コード|コード|apiキー"
-    r"|シークレット(?:キー)?|秘密鍵|アクセストークン|トークン"
+    r"パスワード|ぱすわーど|パス(?![ァ-ヺー])|暗証番号|認証コード|確認コード|ワンタイムパスワード|二段階認証(?:の)?コード"
+    rf"|{_NOT_SECRET_JA}コード|apiキー|シークレット(?:キー)?|秘密鍵|プライベートキー|セットアップキー|鍵|アクセストークン|トークン"
 )
 _EN_LABELS = (
-    r"(?:pass(?:word|wd|code)?|pw|pin|otp|2fa|code|api\s*key|secret(?:\s*key)?|private\s*key|access\s*token|token)"
-    r"(?![a-z])"
+    rf"(?:pass(?:word|wd|code|phrase)?|pwd?|pin|otp|2fa|{_NOT_SECRET_EN}codes?|api\s*key|secret(?:\s*key)?|private\s*key"
+    r"|setup\s*key|key|access\s*token|token)(?![a-z])"
 )
 # A labelled secret: the label stays so staff see what kind of thing was sent. After an explicit
 # は / : / = / is anything printable counts; after a mere space only something with a digit or
 # a symbol does, so "2FA code not arriving" and "password reset" stay readable.
 _LABELLED = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS})"
-    r"(?:\s*(?P<joint>は|が|:|=|\bis\b(?:\s*[:=-](?!\S))?|→)\s*[「『“‘（【]?(?P<said>[\x21-\x7e]{4,})"
+    r"(?:\s*(?P<joint>は|が|:|=|\b(?:is|was)\b(?:\s*[:=-](?!\S))?|→)\s*[、,]?\s*[「『“‘（【]?\s*(?P<said>[\x21-\x7e]{4,})"
     r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
     re.IGNORECASE,
 )
+# A message that ends with a secret's label, and the next that is nothing but the value.
+_LABEL_AT_END = re.compile(
+    rf"(?:{_JA_LABELS}|{_EN_LABELS})\s*(?P<joint>は|が|:|=|\b(?:is|was)\b)?\s*[、,。.…]*\s*$", re.IGNORECASE
+)
+_LONE_VALUE = re.compile(r"\s*[「『“‘（【]?\s*(?P<value>[\x21-\x7e]{4,}?)\s*[」』”’）】]?\s*(?:です|でした)?[。.!]?\s*")
 # After "is", a plain word may say what state a secret is in rather than what it is ("my password
 # is wrong", "the code is then sent"): an English stopword, or one of these words when nothing but
 # punctuation, a stopword or another of them follows ("correct horse battery staple" is a value).
@@ -47,18 +60,44 @@ _STATES = frozenset(
 )
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]*)")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
-# Unlabelled shapes that are secrets whatever surrounds them.
-_SHAPES = (
-    re.compile(r"\b(?:xprv|xpub|tprv)[1-9A-HJ-NP-Za-km-z]{50,}\b"),  # extended keys
-    re.compile(r"\b(?:0x)?[0-9a-fA-F]{64}\b"),  # raw private keys
-    re.compile(r"\b[A-Za-z0-9+/_\-]{32,}={0,2}"),  # API keys and secrets
-    re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re.IGNORECASE),  # one-time codes, not amounts
+# Unlabelled shapes that are secrets whatever surrounds them. Their edges are ASCII letters and
+# digits, not \b: Japanese puts a key right after kana or kanji (メタマスクの鍵4c08…), where \b
+# finds no edge.
+_EXTENDED_KEY = re.compile(r"(?<![0-9A-Za-z])(?:xprv|xpub|tprv)[1-9A-HJ-NP-Za-km-z]{50,}(?![0-9A-Za-z])")
+_HEX_64 = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")  # a private key, or a tx hash
+_LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{32,}={0,2}")  # API keys and secrets (WIF, Solana)
+_SIX_DIGITS = re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re.IGNORECASE)  # one-time codes
+# What staff need and is public: a wallet address (an Ethereum one; a Bitcoin one whose checksum
+# holds; any after a label naming an address), and a transaction hash after its label or in a
+# block explorer's link. A private key of the same shape comes with a label of its own, which
+# the labelled pass has hidden already.
+_ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_ADDRESS_LABEL = re.compile(r"アドレス|宛先|送金先|送付先|入金先|address|addr|wallet|ウォレット", re.IGNORECASE)
+_HASH_LABEL = re.compile(r"(?<![a-z])tx(?:id|hash)?(?![a-z])|hash|ハッシュ|トランザクション|取引id", re.IGNORECASE)
+_EXPLORER_PATH = re.compile(r"/(?:tx|txs|transaction|transactions|address)/", re.IGNORECASE)
+_EXPLORER_BEFORE = re.compile(r"/(?:tx|txs|transaction|transactions)/$", re.IGNORECASE)
+# Six digits after these are no code: a destination tag, an amount, an order, a block.
+_NUMBER_NAME = re.compile(
+    r"タグ|tag|memo|メモ|金額|額|注文|受付番号|問い合わせ番号|電話番号|口座番号|order|ticket|チケット|ブロック|block|高さ|height"
+    r"|エラー|error",
+    re.IGNORECASE,
 )
+_LABEL_REACH_SHAPE = 20
 # A card number (13-19 digits) or a My Number (12), as Japanese writes them too: right after kana
 # or kanji, where \b finds no edge (カード番号は4111…). Hidden when its check digit holds, or after
 # a label saying what it is; an order or receipt number of that length is left readable.
-_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
-_MY_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{4}[ -]?\d{4}[ -]?\d{4}(?![0-9A-Za-z])")
+# Between groups: a space or a dash, as a Japanese keyboard types them too (ー, ‐, ・).
+_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-ー‐‑–—・]?){12,18}\d(?![0-9A-Za-z])")
+_MY_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{4}[ \-ー‐‑–—・]?\d{4}[ \-ー‐‑–—・]?\d{4}(?![0-9A-Za-z])")
+# A card's security code, three or four digits after its name.
+_CVV = re.compile(
+    r"(?:cvv2?|cvc2?|セキュリティコード|security\s*code)[^\d\n]{0,8}?(?<!\d)(?P<code>\d{3,4})(?!\d)", re.I
+)
+# Backup codes come several to a line: everything after their label, to the line's end.
+_BACKUP_CODES = re.compile(
+    r"(?:(?:backup|recovery)\s*codes?|バックアップコード|リカバリーコード)\s*(?:は|:|=|are|is)?\s*(?P<codes>[^\n]*[0-9][^\n]*)",
+    re.I,
+)
 _NUMBER_LABEL = re.compile(r"カード|クレジット|デビット|card|マイナンバー|個人番号|my\s*number", re.IGNORECASE)
 _LABEL_BEFORE = 20
 # A code typed in two halves (481 902), only after a code's label: alone, it is as likely an
@@ -94,22 +133,82 @@ class Masked:
     hidden: bool
 
 
-def mask(text: str) -> Masked:
-    """Hide secrets in `text`; `hidden` tells whether to warn the customer.
+def mask(text: str, previous: str = "") -> Masked:
+    """Hide secrets in `text`; `hidden` tells whether to warn the customer. `previous` is the
+    customer's message before (masked), whose label may name what this one is (パスワードは / Hunter2024).
 
     NUL characters go too: everything stored passes through here, and PostgreSQL refuses them.
     """
     normalized = unicodedata.normalize("NFKC", text).replace("\x00", "")
-    out = _PEM.sub(MASK, normalized)
+    out = _value_after(previous, normalized)
+    out = _PEM.sub(MASK, out)
+    out = _BACKUP_CODES.sub(lambda found: _masked_group(found, "codes"), out)
     out = _LABELLED.sub(_hide_secret, out)
+    out = _CVV.sub(lambda found: _masked_group(found, "code"), out)
     out = _SEED_PHRASE.sub(MASK, out)
     out = _hide_word_runs(out)
     out = _SPLIT_CODE.sub(lambda found: found.group()[: found.start("code") - found.start()] + MASK, out)
     out = _CARD.sub(lambda found: _hide_number(found, luhn.is_valid), out)
     out = _MY_NUMBER.sub(lambda found: _hide_number(found, my_number.is_valid), out)
-    for shape in _SHAPES:
-        out = shape.sub(MASK, out)
+    out = _EXTENDED_KEY.sub(MASK, out)
+    out = _HEX_64.sub(_hide_hex, out)
+    out = _LONG_TOKEN.sub(_hide_token, out)
+    out = _SIX_DIGITS.sub(_hide_code, out)
     return Masked(out, out != normalized)
+
+
+def _value_after(previous: str, text: str) -> str:
+    """`text` with its value hidden when it is one word and the message before ended with a
+    secret's label: after は / : / is, any word; after the label alone, one with a digit or symbol."""
+    label = _LABEL_AT_END.search(unicodedata.normalize("NFKC", previous)) if previous else None
+    value = _LONE_VALUE.fullmatch(text) if label else None
+    if label is None or value is None:
+        return text
+    if not label.group("joint") and not re.search(r"[0-9!@#$%^&*_\-+=?]", value.group("value")):
+        return text
+    return text[: value.start("value")] + MASK + text[value.end("value") :]
+
+
+def _masked_group(found: re.Match[str], group: str) -> str:
+    """The match with one named group replaced by the mask."""
+    return (
+        found.group()[: found.start(group) - found.start()] + MASK + found.group()[found.end(group) - found.start() :]
+    )
+
+
+def _named_before(found: re.Match[str], label: re.Pattern[str], reach: int = _LABEL_REACH_SHAPE) -> bool:
+    """Whether `label` occurs in the `reach` characters before a match."""
+    return label.search(found.string, max(0, found.start() - reach), found.start()) is not None
+
+
+def _hide_hex(found: re.Match[str]) -> str:
+    """64 hex digits: a private key, unless a label or a link says it is a transaction's hash."""
+    return found.group() if _a_hash(found) else MASK
+
+
+def _a_hash(found: re.Match[str]) -> bool:
+    """Whether 64 hex digits follow a hash's label or an explorer's /tx/."""
+    before = found.string[max(0, found.start() - 20) : found.start()]
+    return _named_before(found, _HASH_LABEL) or _EXPLORER_BEFORE.search(before) is not None
+
+
+def _hide_token(found: re.Match[str]) -> str:
+    """A long token: a key or secret, unless it is a wallet address, a transaction's hash
+    (kept by _hide_hex), or a block explorer's path to either."""
+    token = found.group()
+    public = (
+        _ETH_ADDRESS.fullmatch(token)
+        or bitcoin.is_valid(token)
+        or _named_before(found, _ADDRESS_LABEL)
+        or (_HEX_64.fullmatch(token) and _a_hash(found))
+        or _EXPLORER_PATH.search(token)
+    )
+    return token if public else MASK
+
+
+def _hide_code(found: re.Match[str]) -> str:
+    """Six digits: a one-time code, unless named as something else just before (宛先タグ, 金額)."""
+    return found.group() if _named_before(found, _NUMBER_NAME, 12) else MASK
 
 
 @cache
@@ -184,7 +283,7 @@ def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -
 def _hide_secret(match: re.Match[str]) -> str:
     group = "said" if match.group("said") is not None else "shaped"
     # Only after a bare "is": after "is:" as after ":", whatever follows is the value.
-    if group == "said" and match.group("joint").lower() == "is" and _is_state(match):
+    if group == "said" and match.group("joint").lower() in ("is", "was") and _is_state(match):
         return match.group(0)
     return match.group(0)[: match.start(group) - match.start()] + MASK
 

@@ -209,6 +209,11 @@ async def test_live_handoff_from_line_to_slack_and_back(fakes: tuple[FakeLine, F
     assert any("昨日の15時です" in t and "[伏せ字]" in t and "Abc!2345" not in t for t in in_thread)
     assert "誰にも送らないでください" in texts_to_customer(line)[-1]  # warned, not answered by the bot
     assert not any("銀行側の遅延" in t for t in texts_to_customer(line))  # notes stay internal
+    # A secret split over two messages: the label in one, the value in the next.
+    await customer_says(bot, "あと暗証番号は", TUE_1030, "e3a")
+    await customer_says(bot, "Zq7734xx", TUE_1030, "e3b")
+    in_thread = [c.body["text"] for c in slack.posts(DESK, thread)]
+    assert not any("Zq7734xx" in t for t in in_thread) and any("[伏せ字]" == t.split()[-1] for t in in_thread)
 
     handoffs = bot.app[HANDOFFS]
     [handoff] = await handoffs.storage.open_handoffs()
@@ -220,8 +225,8 @@ async def test_live_handoff_from_line_to_slack_and_back(fakes: tuple[FakeLine, F
     assert rated is not None and rated.state is State.RESOLVED and rated.rating == 5
     assert "ご評価ありがとうございました" in texts_to_customer(line)[-1]
     lines = [(x.author, x.text) for x in await handoffs.storage.transcript(handoff.id)]
-    assert [a for a, _ in lines] == ["staff", "note", "customer"]
-    assert "Abc!2345" not in json.dumps(lines, ensure_ascii=False)
+    assert [a for a, _ in lines] == ["staff", "note", "customer", "customer", "customer"]
+    assert "Abc!2345" not in json.dumps(lines, ensure_ascii=False) and "Zq7734xx" not in json.dumps(lines)
 
 
 async def test_saturday_request_leaves_a_queued_message(fakes: tuple[FakeLine, FakeSlack], start_bot: Start) -> None:

@@ -77,6 +77,25 @@ SECRET_CASES = [
     ("abandon, ability, able, about, above, absent, absorb, abstract, absurd, abuse, access, acident", "acident"),
     ("seed phrase: abandn ability able about above absent", "able about"),
     ("my 12 words are abandon ability able about above absent absorb", "able about"),
+    # Keys right after kana or kanji, where \b finds no edge.
+    ("メタマスクの鍵4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", "4c0883a69102937d"),
+    ("これです5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ", "5HueCGU8rMjxEXxi"),  # a WIF key
+    ("プライベートキーは0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", "4c0883a69102937d"),
+    # Labels and joints customers use.
+    ("パス: himitsu99", "himitsu99"),
+    ("ログインパス qwer1234", "qwer1234"),
+    ("ぱすわーどは abcd1234", "abcd1234"),
+    ("pwd: s3cret!", "s3cret!"),
+    ("password was hunter22", "hunter22"),
+    ("パスワードは、abcd1234", "abcd1234"),
+    ("パスワードは「 abcd1234 」", "abcd1234"),
+    ("backup codes: ab12cd34 ef56gh78", "ef56gh78"),  # every code of the line
+    ("バックアップコード: 1234-5678 9361 1048", "9361 1048"),
+    ("セットアップキーは JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXP"),  # the two-factor seed
+    ("2fa key: JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXP"),
+    ("cvv 123", "123"),
+    ("セキュリティコードは 4321 です", "4321"),
+    ("4111ー1111ー1111ー1111", "4111ー1111"),  # dashes as a Japanese keyboard types them
 ]
 
 
@@ -115,6 +134,26 @@ def test_secrets_are_masked(text: str, secret: str) -> None:
         # An amount after a code's label is still an amount.
         "認証コードを入力したら 100 000 円が消えました",
         "QRコードで 120 000 JPY",
+        # What staff need to trace a transfer, and is public: addresses, transaction hashes.
+        "送金先は 0x742d35Cc6634C0532925a3b844Bc454e4438f44e です",
+        "BTCアドレス 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq に送りました",
+        "Solanaのアドレス 7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
+        "txid: 5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060",
+        "トランザクションハッシュは0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060です",
+        "https://etherscan.io/tx/0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060",
+        # Six digits that are named as something else, and codes that are no secret.
+        "宛先タグは 104857 です",
+        "入金額 500000",
+        "注文番号 123456",
+        "エラーコードは E10001 です",
+        "APIのエラーコード -208",
+        "error code: 100001",
+        "招待コードは ABCD1234",
+        "パスポートの写真が通らない",
+        "鍵マークが出ない",
+        "the key is to wait",
+        "backup codes not working",
     ],
 )
 def test_ordinary_messages_pass_unchanged(text: str) -> None:
@@ -154,3 +193,22 @@ def test_nul_characters_are_dropped_for_the_database() -> None:
     # PostgreSQL refuses NUL in text: a message with one was lost in a handoff.
     masked = mask("入金が\x00反映されない")
     assert masked.text == "入金が反映されない" and not masked.hidden
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "hidden"),
+    [
+        ("パスワードは", "Hunter2024", True),  # the label in one message, the value in the next
+        ("パスワードは", "「Hunter2024」です", True),
+        ("my password is", "sunshine", True),
+        ("パスワード", "abcd1234", True),  # the label alone: a value with a digit
+        ("パスワード", "hello", False),  # ... and not a plain word
+        ("パスワードを忘れた", "abcd1234", False),  # the message before says something else
+        ("", "Hunter2024", False),
+        ("コード:", "739102", True),
+    ],
+)
+def test_a_value_sent_after_its_label(previous: str, text: str, hidden: bool) -> None:
+    masked = mask(text, previous)
+    assert masked.hidden is hidden
+    assert (text.strip("「」です") not in masked.text) is hidden
