@@ -213,7 +213,7 @@ async def test_live_handoff_from_line_to_slack_and_back(fakes: tuple[FakeLine, F
     await customer_says(bot, "あと暗証番号は", TUE_1030, "e3a")
     await customer_says(bot, "Zq7734xx", TUE_1030, "e3b")
     in_thread = [c.body["text"] for c in slack.posts(DESK, thread)]
-    assert not any("Zq7734xx" in t for t in in_thread) and any("[伏せ字]" == t.split()[-1] for t in in_thread)
+    assert not any("Zq7734xx" in t for t in in_thread) and any(t.split()[-1] == "[伏せ字]" for t in in_thread)
 
     handoffs = bot.app[HANDOFFS]
     [handoff] = await handoffs.storage.open_handoffs()
