@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 import uuid
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ from handlers.records import EventLedger, MemoryLedger
 log = logging.getLogger("supportbot.line")
 
 PushOutcome = Literal["delivered", "refused", "again"]
+Retry = tuple[ConversationKey, str, list[Message]]  # whom, which event, what: a push to try again
 
 MAX_MESSAGES = 5
 MAX_TEXT = 5000
@@ -107,7 +109,7 @@ class LineChannel:
         if self._tasks:
             unanswered = sorted(self._in_flight)
             log.error(
-                "line: %d events not answered within %.0f s of shutdown: %s",
+                "line: %d events not answered within %.1f s of shutdown: %s",
                 len(unanswered),
                 timeout,
                 ", ".join(unanswered[:MAX_LOGGED_IDS]) + (" …" if len(unanswered) > MAX_LOGGED_IDS else ""),
@@ -195,7 +197,12 @@ class LineChannel:
                     EVENT_ID.set(_event_id(raw))
                     if await self._first_delivery(raw):
                         async with self._answering:
-                            await self._answer(raw)
+                            retry = await self._answer(raw)
+                        if retry is not None:
+                            # Outside the answering slots, so a LINE outage does not hold up other
+                            # customers; inside this customer's lock and backlog room, so their
+                            # answers keep their order and the backlog its bound.
+                            await self._push_again(*retry)
                     self._in_flight.discard(_event_id(raw))
                     unanswered -= 1
                     self._backlog.done(1)
@@ -208,28 +215,34 @@ class LineChannel:
             else:
                 self._locks[source] = (lock, users - 1)
 
-    async def _answer(self, raw: dict[str, object]) -> None:
+    async def _answer(self, raw: dict[str, object]) -> Retry | None:
+        """Answer one event; what is left to push again when the first push failed for a
+        reason that may pass."""
         event_id = _event_id(raw)
         try:
             incoming = to_incoming(raw)
             if incoming is None:
                 log.info("line event %s ignored (%s)", event_id, str(raw.get("type"))[:40])
-                return
+                return None
             replies = await self.conversation.handle(incoming)
             self.metrics.replied(replies)
             if replies:
-                await self._send(raw, incoming.key, event_id, to_messages(replies))
+                return await self._send(raw, incoming.key, event_id, to_messages(replies))
         except Exception:
             log.exception("line event %s failed", event_id)
+            self.metrics.lost_of("line", "error").inc()
+        return None
 
-    async def _send(self, raw: dict[str, object], key: ConversationKey, event_id: str, messages: list[Message]) -> None:
+    async def _send(
+        self, raw: dict[str, object], key: ConversationKey, event_id: str, messages: list[Message]
+    ) -> Retry | None:
         token = raw.get("replyToken")
         age = time.time() - _number(raw.get("timestamp")) / 1000
         if isinstance(token, str) and token and age < REPLY_TOKEN_SECONDS:
             try:
                 await self._api.reply(token, messages, self._reply_timeout)
                 log.info("line event %s answered by reply", event_id)
-                return
+                return None
             except (LineApiError, aiohttp.ClientConnectorError) as exc:
                 # Refused, or never sent: safe to replace with a push.
                 log.warning("line event %s reply failed (%s), pushing instead", event_id, _reason(exc))
@@ -245,13 +258,8 @@ class LineChannel:
                     # Refused (the first used the token) or lost again: a push could say it twice.
                     log.warning("line event %s: second reply failed (%s); not pushing", event_id, _reason(again))
                     self.metrics.lost_of("line", "uncertain").inc()
-                return
-        if await self._push(key, event_id, messages, 1) == "again":
-            # Tried again later, outside the answering slots: a LINE outage must not hold up
-            # the other customers' answers. The retry key makes every repeat harmless.
-            task = asyncio.create_task(self._push_later(key, event_id, messages))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+                return None
+        return (key, event_id, messages) if await self._push(key, event_id, messages, 1) == "again" else None
 
     async def _push(self, key: ConversationKey, event_id: str, messages: list[Message], attempt: int) -> PushOutcome:
         """One push of an event's answer: delivered, refused for good, or worth trying again."""
@@ -273,17 +281,19 @@ class LineChannel:
         log.warning("line event %s push attempt %d failed (%s)", event_id, attempt, failure)
         return "again"
 
-    async def _push_later(self, key: ConversationKey, event_id: str, messages: list[Message]) -> None:
-        self._in_flight.add(event_id)
+    async def _push_again(self, key: ConversationKey, event_id: str, messages: list[Message]) -> None:
+        """Push after growing pauses (with jitter, so that waiting answers do not all return to
+        LINE at once) until one attempt settles it; the retry key makes every repeat harmless."""
         try:
             for attempt, delay in enumerate(PUSH_RETRY_DELAYS, start=2):
-                await asyncio.sleep(delay)
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 if await self._push(key, event_id, messages, attempt) != "again":
                     return
-            log.error("line event %s not answered: every push failed", event_id)
-            await self._lost(event_id, "unreachable")
-        finally:
-            self._in_flight.discard(event_id)
+        except asyncio.CancelledError:  # shutdown came first
+            await self._lost(event_id, "shutdown")
+            raise
+        log.error("line event %s not answered: every push failed", event_id)
+        await self._lost(event_id, "unreachable")
 
     async def _lost(self, event_id: str, reason: str) -> None:
         """Count an answer that could not be delivered, and forget the event so that LINE's

@@ -79,8 +79,8 @@ class Settings(KnowledgeSettings):
         if not isinstance(value, str):
             return value
         value = value.strip()
-        if any(ch.isspace() or not ch.isprintable() for ch in value):
-            raise ValueError("contains whitespace or control characters, which no credential has")
+        if not value.isascii() or any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise ValueError("contains whitespace, control or non-ASCII characters, which no credential has")
         return value or None
 
     @field_validator("line_api_base_url", "slack_api_base_url")

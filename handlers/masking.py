@@ -39,7 +39,7 @@ _EN_LABELS = (
 # a symbol does, so "2FA code not arriving" and "password reset" stay readable.
 _LABELLED = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS})"
-    r"(?:\s*(?P<joint>は|が|:|=|\b(?:is|was)\b(?:\s*[:=-](?!\S))?|→)\s*[、,]?\s*[「『“‘（【]?\s*(?P<said>[\x21-\x7e]{4,})"
+    r"(?:\s*(?P<joint>は|が|:|=|\b(?:is|was)\b(?:\s*(?:[:=]|-+>?|[—–→]|\.{2,}|…)(?!\S))?|→)\s*[、,]?\s*[「『“‘（【]?\s*(?P<said>[\x21-\x7e]{4,})"
     r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
     re.IGNORECASE,
 )
@@ -282,8 +282,10 @@ def _close(runs: list[tuple[int, int, int]], start: int, end: int, count: int) -
 
 def _hide_secret(match: re.Match[str]) -> str:
     group = "said" if match.group("said") is not None else "shaped"
-    # Only after a bare "is": after "is:" as after ":", whatever follows is the value.
-    if group == "said" and match.group("joint").lower() in ("is", "was") and _is_state(match):
+    # After "is" (or "is -", "is…"), a word may be a state; after "is:" as after ":", whatever
+    # follows is the value.
+    joint = (match.group("joint") or "").lower().rstrip(" -—–→>.…")
+    if group == "said" and joint in ("is", "was") and _is_state(match):
         return match.group(0)
     return match.group(0)[: match.start(group) - match.start()] + MASK
 

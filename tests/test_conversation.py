@@ -175,6 +175,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("can i get an agent? this bot isn't helping", "handoff"),
         ("can I get an agent's referral code for signing up?", "fallback"),  # a thing of an agent's, not a person
         ("can we get a human to look at this withdrawal?", "handoff"),
+        ("can I have a staff discount?", "fallback"),  # a thing of the staff's, not a person
+        ("can i get a human readable export of my trades", "fallback"),
+        ("can I get a person to person transfer", "faq"),
+        ("can i get an agent-assisted account opening", "faq"),
+        ("could I speak to a representative please", "handoff"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours
@@ -185,6 +190,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("受付ってもう終わった？", "hours"),  # closed for the day already?
         ("今日はもう電話おわった？", "hours"),  # the day first, then the channel
         ("今日はもう入金の処理終わった?", "fallback"),  # a transfer finished, not our desk
+        ("キャンペーンはもう受付終了ですか?", "fallback"),  # a campaign's applications, not our desk
+        ("IEOの抽選、もう受付終わったの?", "fallback"),
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
         ("今から電話番号を変えてもいい?", "faq"),  # changing a number, not calling us
         ("電話はもうしましたがまだ入金が反映されません", "faq"),  # already called: not asking our hours

@@ -65,6 +65,11 @@ def text_event(text: str, event_id: str, **fields: Any) -> dict[str, Any]:
     )
 
 
+def user(n: int) -> dict[str, str]:
+    """The source of the n-th of several customers."""
+    return {"type": "user", "userId": f"U{n:032d}"}
+
+
 def body_of(*events: dict[str, Any]) -> bytes:
     return json.dumps({"destination": "Ubot", "events": list(events)}, ensure_ascii=False).encode()
 
@@ -350,20 +355,78 @@ async def test_a_push_that_fails_for_a_while_is_tried_again(fake_line: FakeLine,
     assert push.path == PUSH and "パスワード" in push.body["messages"][0]["text"]
 
 
-async def test_a_line_outage_of_seconds_is_ridden_out_without_holding_up_others(
+async def test_a_line_outage_of_seconds_is_ridden_out_in_each_customers_order(
     fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.05, 0.1, 0.2, 0.4))
     fake_line.fail_reply = True
-    fake_line.push_errors = 4  # the first push and three retries fail, the fourth goes through
+    fake_line.push_errors = 1  # the first answer's first push fails; every later push goes through
     cfg = line_settings(fake_line)
     async with TestClient(TestServer(create_app(cfg, responder))) as client:
-        await post(client, body_of(text_event("パスワードを忘れた", "outage")))
+        # One customer asks two things; the first answer's push fails once.
+        await post(
+            client, body_of(text_event("パスワードを忘れた", "outage-1"), text_event("入金が反映されない", "outage-2"))
+        )
         await client.app[LINE].drain()
         text = await (await client.get("/metrics")).text()
-    [push] = fake_line.messages()
-    assert push.path == PUSH and "パスワード" in push.body["messages"][0]["text"]
+    first, second = fake_line.messages()
+    assert first.path == PUSH and "パスワード" in first.body["messages"][0]["text"]
+    assert "振込明細" in second.body["messages"][0]["text"]  # after the first, as asked
     assert "supportbot_answers_lost_total{" not in text  # nothing was lost
+
+
+async def test_a_line_outage_keeps_the_backlog_bounded(
+    fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.2,) * 3)
+    fake_line.fail_reply = True
+    fake_line.push_errors = 10**6  # LINE's push is down for the whole test
+    cfg = line_settings(fake_line, LINE_MAX_PENDING=2)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        line = client.app[LINE]
+        posts = [
+            asyncio.ensure_future(post(client, body_of(text_event("zzzz", f"down-{n}", source=user(n)))))
+            for n in range(6)
+        ]
+        await asyncio.sleep(0.3)
+        assert line._backlog.pending <= 2  # the room is not given back while an answer is retried
+        assert sum(p.done() for p in posts) < 6  # so later webhooks wait for it
+        await asyncio.gather(*posts)
+        await line.drain()
+        text = await (await client.get("/metrics")).text()
+    assert 'supportbot_answers_lost_total{platform="line",reason="unreachable"} 6.0' in text
+
+
+async def test_a_redelivery_during_the_retries_of_a_lost_answer_is_answered(
+    fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.2, 0.2))
+    fake_line.fail_reply = True
+    fake_line.push_errors = 3  # the first delivery's three pushes fail
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "R1")))
+        await asyncio.sleep(0.1)
+        again = text_event("パスワードを忘れた", "R1", deliveryContext={"isRedelivery": True})
+        await post(client, body_of(again))  # waits for the first behind the customer's lock
+        await client.app[LINE].drain()
+    [push] = fake_line.messages()
+    assert "パスワード" in push.body["messages"][0]["text"]
+
+
+async def test_a_retry_cut_off_by_shutdown_is_counted_as_lost(
+    fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (30.0,))
+    fake_line.fail_reply = True
+    fake_line.push_errors = 1
+    cfg = line_settings(fake_line)
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        await post(client, body_of(text_event("パスワードを忘れた", "cut-off")))
+        await asyncio.sleep(0.3)
+        await client.app[LINE].drain(timeout=0.2)
+        text = await (await client.get("/metrics")).text()
+    assert 'supportbot_answers_lost_total{platform="line",reason="shutdown"} 1.0' in text
 
 
 async def test_an_answer_lost_to_an_outage_is_counted_and_its_redelivery_answered(
@@ -432,7 +495,7 @@ async def test_shutdown_waits_for_unanswered_events_only_so_long_and_names_them(
         started = asyncio.get_running_loop().time()
         await client.app[LINE].drain(timeout=0.3)
         assert asyncio.get_running_loop().time() - started < 2.0
-    assert "2 events not answered within 0 s of shutdown: hung-1, hung-2" in caplog.text
+    assert "2 events not answered within 0.3 s of shutdown: hung-1, hung-2" in caplog.text
 
 
 async def test_a_reply_cut_off_after_it_was_sent_is_not_pushed_again(fake_line: FakeLine, responder: Responder) -> None:

@@ -11,7 +11,10 @@ SECRET_CASES = [
     ("password: wrong", "wrong"),  # after a colon, whatever follows is the value
     ("my password is: hunter22", "hunter22"),  # "is" and a colon
     ("my password is: wrong", "wrong"),
-    ("the code is - 739102", "739102"),
+    ("the code is - 7391ab", "7391ab"),  # not six digits: the dash's own rule hides it
+    ("my password is — hunter22", "hunter22"),  # an em dash, as phones type "--"
+    ("my password is -> hunter22", "hunter22"),
+    ("password is... hunter22", "hunter22"),
     ("PW: qwerty99", "qwerty99"),
     ("認証コード 123456", "123456"),
     ("コードは482913です", "482913"),
@@ -180,6 +183,8 @@ def test_ordinary_messages_pass_unchanged(text: str) -> None:
         "PIN is locked",
         "password is case sensitive?",
         "my password is definitely right",
+        "password is - wrong",  # after a dash, a state is still a state
+        "token is... expired",
         # Numbers of a card's or My Number's length whose check digit fails, with no label.
         "注文番号202611301234の件で",
         "受付番号2026113012345678です",

@@ -57,6 +57,7 @@ def test_database_spellings_of_design_are_accepted(monkeypatch: pytest.MonkeyPat
         ("SLACK_HANDOFF_CHANNEL", "xoxb-secret-token"),  # a token pasted in the wrong box is not printed
         ("SLACK_API_BASE_URL", "xoxb-secret-token"),
         ("SLACK_BOT_TOKEN", "xoxb-1\x1bsecret"),  # an escape key pressed while pasting
+        ("LINE_CHANNEL_SECRET", "ａｂｃ１２３"),  # full-width, from a Japanese input method
     ],
 )
 def test_malformed_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
