@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("supportbot.handoff")
 
 NOTE_PREFIX = "note:"
+STAFF_LINE_MASKED = (
+    "この返信には伏せ字にした部分があり、お客様にも伏せ字のまま届きました(パスワードやコードは送らないでください)。"
+)
 CANCEL_WORDS = frozenset(
     {"終了", "しゅうりょう", "キャンセル", "きゃんせる", "やめる", "cancel", "end", "stop", "quit"}
 )
@@ -157,7 +160,8 @@ class HandoffService:
                 handoff, "bot", "このハンドオフは終了しています。この返信はお客様に届きません。"
             )
             return False
-        masked = mask(text).text
+        found = mask(text)
+        masked = found.text
         if masked.strip().lower().startswith(NOTE_PREFIX):
             await self.storage.add_line(handoff.id, "note", masked, at)
             return True
@@ -166,7 +170,10 @@ class HandoffService:
             if claimed is not None:
                 await self._mark(claimed, "claimed")
         await self.storage.add_line(handoff.id, "staff", masked, at)
-        return await self._push(handoff, [Reply(text, intent="handoff")], f"staff:{message_id}")
+        # The customer gets what the transcript keeps: a secret never leaves by this road either.
+        if found.hidden:
+            await self.desk.post_in_thread(handoff, "bot", STAFF_LINE_MASKED)
+        return await self._push(handoff, [Reply(masked, intent="handoff")], f"staff:{message_id}")
 
     async def claim(self, handoff_id: int, staff: str, at: datetime) -> Handoff | None:
         """A staff member takes the handoff (担当する)."""
