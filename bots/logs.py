@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -38,9 +39,28 @@ class JsonFormatter(logging.Formatter):
         event_id = getattr(record, "event_id", None)
         if event_id is not None:
             entry["event_id"] = event_id
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            entry["error"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(entry, ensure_ascii=False)
+
+
+# Credentials a library might put in a message of its own (Slack tokens, a Socket Mode ticket,
+# a bearer token, a database URL's password): hidden from every line, whoever logged it.
+_CREDENTIALS = re.compile(
+    r"(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?<=ticket=)[^&\s\"']+|(?<=Bearer )[^\s\"',]+|(?<=://)[^/\s:@]+:[^@\s/]+(?=@))"
+)
+
+
+def without_credentials(record: logging.LogRecord) -> bool:
+    """Replace any credential in the record's message (and traceback) with ***."""
+    message = record.getMessage()
+    if _CREDENTIALS.search(message):
+        record.msg, record.args = _CREDENTIALS.sub("***", message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text and _CREDENTIALS.search(record.exc_text):
+        record.exc_text = _CREDENTIALS.sub("***", record.exc_text)
+    return True
 
 
 def without_request_text(record: logging.LogRecord) -> bool:
@@ -68,6 +88,7 @@ def configure(json_lines: bool) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(PLAIN))
     handler.addFilter(EventIdFilter())
+    handler.addFilter(without_credentials)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

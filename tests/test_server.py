@@ -109,3 +109,28 @@ def test_json_log_lines() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "line event e1 answered by reply"
     assert entry["level"] == "info" and entry["logger"] == "supportbot.line" and entry["ts"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "connecting to wss://wss-primary.slack.com/link/?ticket=abc123-SECRET&app_id=A1",
+        "auth.test failed for xoxb-1234-5678-SECRETtoken",
+        "app token xapp-1-A1-SECRET refused",
+        "Authorization: Bearer SECRETlinetoken, retrying",
+        "could not connect to postgresql://bot:SECRETpw@db.example.com/prod",
+    ],
+)
+def test_credentials_a_library_logs_are_hidden(message: str) -> None:
+    record = logging.LogRecord("slack_bolt.AsyncApp", logging.ERROR, __file__, 1, "%s", (message,), None)
+    logs.without_credentials(record)
+    assert "SECRET" not in logs.JsonFormatter().format(record)
+    try:
+        raise RuntimeError(message)
+    except RuntimeError:
+        import sys
+
+        failed = logging.LogRecord("aiohttp.client", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    logs.without_credentials(failed)
+    assert "SECRET" not in logs.JsonFormatter().format(failed)
+    assert "SECRET" not in logging.Formatter(logs.PLAIN).format(failed)
