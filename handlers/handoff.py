@@ -170,10 +170,17 @@ class HandoffService:
             if claimed is not None:
                 await self._mark(claimed, "claimed")
         await self.storage.add_line(handoff.id, "staff", masked, at)
-        # The customer gets what the transcript keeps: a secret never leaves by this road either.
+        # A secret never leaves by this road either: the customer then gets what the transcript
+        # keeps. Otherwise the reply goes as staff wrote it (masking also folds widths: ① to 1).
+        pushed = await self._push(
+            handoff, [Reply(masked if found.hidden else text, intent="handoff")], f"staff:{message_id}"
+        )
         if found.hidden:
-            await self.desk.post_in_thread(handoff, "bot", STAFF_LINE_MASKED)
-        return await self._push(handoff, [Reply(masked, intent="handoff")], f"staff:{message_id}")
+            try:
+                await self.desk.post_in_thread(handoff, "bot", STAFF_LINE_MASKED)
+            except Exception:
+                log.warning("handoff %d: could not tell staff that their reply was masked", handoff.id, exc_info=True)
+        return pushed
 
     async def claim(self, handoff_id: int, staff: str, at: datetime) -> Handoff | None:
         """A staff member takes the handoff (担当する)."""

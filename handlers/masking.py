@@ -26,28 +26,43 @@ _NOT_SECRET_EN = "".join(
     f"(?<!{word} )(?<!{word})"
     for word in ("error", "status", "promo", "referral", "invite", "invitation", "zip", "postal")
 )
+# Labels of a secret. A strong one may stand before its value with only a space (認証コード 123456,
+# PW qwerty99); a weak one, also a plain word (pass a step, a hotkey, 鍵マーク), only with は, :, = or is.
 _JA_LABELS = (
-    r"パスワード|ぱすわーど|パス(?![ァ-ヺー])|暗証番号|認証コード|確認コード|ワンタイムパスワード|二段階認証(?:の)?コード"
-    rf"|{_NOT_SECRET_JA}コード|apiキー|シークレット(?:キー)?|秘密鍵|プライベートキー|セットアップキー|鍵|アクセストークン|トークン"
+    r"パスワード|ぱすわーど|ログインパス|暗証番号|認証コード|確認コード|ワンタイムパスワード|二段階認証(?:の)?コード"
+    rf"|{_NOT_SECRET_JA}コード|apiキー|シークレット(?:キー)?|秘密鍵|プライベートキー|セットアップキー|アクセストークン|トークン"
 )
+_JA_WEAK_LABELS = r"パス(?![ァ-ヺー])|鍵"
 _EN_LABELS = (
-    rf"(?:pass(?:word|wd|code|phrase)?|pwd?|pin|otp|2fa|{_NOT_SECRET_EN}codes?|api\s*key|secret(?:\s*key)?|private\s*key"
-    r"|setup\s*key|key|access\s*token|token)(?![a-z])"
+    rf"(?<![a-z])(?:pass(?:word|wd|code|phrase)|pwd?|pin|otp|2fa|{_NOT_SECRET_EN}codes?|api\s*key|secret(?:\s*key)?"
+    r"|private\s*key|setup\s*key|access\s*token|token)(?![a-z])"
 )
+_EN_WEAK_LABELS = r"(?<![a-z])(?:pass|key)(?![a-z])"
+# What joins a label to its value. Spaces are bounded: a run of thousands must not make the
+# pattern try every way of sharing them out (a message could stall the server).
+_JOINT = r"(?P<joint>は|が|:|=|\bis\b(?:[ \t]{0,3}(?:[:=]|-+>?|[—–→]|\.{2,}|…)(?!\S))?|→)"
+_AFTER_JOINT = r"[\s、,]{0,4}[「『“‘（【]?[ \t　]{0,3}"
+_VALUE = r"[\x21-\x7e]{4,200}"
 # A labelled secret: the label stays so staff see what kind of thing was sent. After an explicit
 # は / : / = / is anything printable counts; after a mere space only something with a digit or
 # a symbol does, so "2FA code not arriving" and "password reset" stay readable.
 _LABELLED = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS})"
-    r"(?:\s*(?P<joint>は|が|:|=|\b(?:is|was)\b(?:\s*(?:[:=]|-+>?|[—–→]|\.{2,}|…)(?!\S))?|→)\s*[、,]?\s*[「『“‘（【]?\s*(?P<said>[\x21-\x7e]{4,})"
-    r"|\s*(?P<shaped>(?=[\x21-\x7e]*[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{4,}))",
+    rf"(?:[ \t　]{{0,4}}{_JOINT}{_AFTER_JOINT}(?P<said>{_VALUE})"
+    rf"|[ \t　]{{0,4}}(?P<shaped>(?=[\x21-\x7e]{{0,200}}[0-9!@#$%^&*_\-+=?])[\x21-\x7e]{{4,200}}))",
     re.IGNORECASE,
+)
+_LABELLED_WEAK = re.compile(
+    rf"(?:{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}{_JOINT}{_AFTER_JOINT}(?P<said>{_VALUE})", re.IGNORECASE
 )
 # A message that ends with a secret's label, and the next that is nothing but the value.
 _LABEL_AT_END = re.compile(
-    rf"(?:{_JA_LABELS}|{_EN_LABELS})\s*(?P<joint>は|が|:|=|\b(?:is|was)\b)?\s*[、,。.…]*\s*$", re.IGNORECASE
+    rf"(?:{_JA_LABELS}|{_EN_LABELS}|{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}(?P<joint>は|が|:|=|\bis\b)?[\s、,。.…]{{0,6}}$",
+    re.IGNORECASE,
 )
-_LONE_VALUE = re.compile(r"\s*[「『“‘（【]?\s*(?P<value>[\x21-\x7e]{4,}?)\s*[」』”’）】]?\s*(?:です|でした)?[。.!]?\s*")
+_LONE_VALUE = re.compile(
+    r"[ \t　]{0,4}[「『“‘（【]?[ \t　]{0,3}(?P<value>[\x21-\x7e]{4,200}?)[ \t　]{0,3}[」』”’）】]?[ \t　]{0,3}(?:です|でした)?[。.!]?[ \t　]{0,4}"
+)
 # After "is", a plain word may say what state a secret is in rather than what it is ("my password
 # is wrong", "the code is then sent"): an English stopword, or one of these words when nothing but
 # punctuation, a stopword or another of them follows ("correct horse battery staple" is a value).
@@ -72,14 +87,23 @@ _SIX_DIGITS = re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re
 # block explorer's link. A private key of the same shape comes with a label of its own, which
 # the labelled pass has hidden already.
 _ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_ADDRESS_LABEL = re.compile(r"アドレス|宛先|送金先|送付先|入金先|address|addr|wallet|ウォレット", re.IGNORECASE)
+_ADDRESS_LABEL = re.compile(r"アドレス|宛先|送金先|送付先|入金先|address|addr(?![a-z])", re.IGNORECASE)
+# ... unless a secret's own name is nearer still (アドレスと秘密鍵: …, txが反映されないので秘密鍵を送ります).
+_SECRET_NEARBY = re.compile(
+    r"秘密鍵|プライベートキー|シークレット|secret|private|seed|シード|復元|パスワード|password|key(?![a-z])|キー",
+    re.IGNORECASE,
+)
+# An address is 25 to 44 characters (Base58 or Bech32 for most chains); a WIF key has 51, a
+# Solana secret key 87.
+_ADDRESS_LENGTH = range(25, 63)
 _HASH_LABEL = re.compile(r"(?<![a-z])tx(?:id|hash)?(?![a-z])|hash|ハッシュ|トランザクション|取引id", re.IGNORECASE)
 _EXPLORER_PATH = re.compile(r"/(?:tx|txs|transaction|transactions|address)/", re.IGNORECASE)
 _EXPLORER_BEFORE = re.compile(r"/(?:tx|txs|transaction|transactions)/$", re.IGNORECASE)
 # Six digits after these are no code: a destination tag, an amount, an order, a block.
-_NUMBER_NAME = re.compile(
-    r"タグ|tag|memo|メモ|金額|額|注文|受付番号|問い合わせ番号|電話番号|口座番号|order|ticket|チケット|ブロック|block|高さ|height"
-    r"|エラー|error",
+_NAMED_RIGHT_BEFORE = re.compile(
+    r"(?:タグ|tag|memo|メモ|金額|額|注文番号|受付番号|問い合わせ番号|電話番号|口座番号|order(?:\s*(?:no|number|id))?"
+    r"|ticket|チケット|ブロック|block|高さ|height|エラー(?:コード)?|error(?:\s*code)?)"
+    r"[ \t　]{0,2}(?:は|:|=|#|no\.?)?[ \t　]{0,2}$",
     re.IGNORECASE,
 )
 _LABEL_REACH_SHAPE = 20
@@ -95,7 +119,8 @@ _CVV = re.compile(
 )
 # Backup codes come several to a line: everything after their label, to the line's end.
 _BACKUP_CODES = re.compile(
-    r"(?:(?:backup|recovery)\s*codes?|バックアップコード|リカバリーコード)\s*(?:は|:|=|are|is)?\s*(?P<codes>[^\n]*[0-9][^\n]*)",
+    r"(?:(?:backup|recovery)[ \t]{0,2}codes?|バックアップコード|リカバリーコード)[ \t　]{0,4}(?:は|:|=|are|is)?[ \t　]{0,4}"
+    r"(?P<codes>(?=[^\n]{0,300}?\d)[^\n]{1,300})",
     re.I,
 )
 _NUMBER_LABEL = re.compile(r"カード|クレジット|デビット|card|マイナンバー|個人番号|my\s*number", re.IGNORECASE)
@@ -144,6 +169,7 @@ def mask(text: str, previous: str = "") -> Masked:
     out = _PEM.sub(MASK, out)
     out = _BACKUP_CODES.sub(lambda found: _masked_group(found, "codes"), out)
     out = _LABELLED.sub(_hide_secret, out)
+    out = _LABELLED_WEAK.sub(_hide_secret, out)
     out = _CVV.sub(lambda found: _masked_group(found, "code"), out)
     out = _SEED_PHRASE.sub(MASK, out)
     out = _hide_word_runs(out)
@@ -164,7 +190,14 @@ def _value_after(previous: str, text: str) -> str:
     value = _LONE_VALUE.fullmatch(text) if label else None
     if label is None or value is None:
         return text
-    if not label.group("joint") and not re.search(r"[0-9!@#$%^&*_\-+=?]", value.group("value")):
+    word = value.group("value").rstrip(".,!?;:)")  # "thanks!!" is a word and its feeling
+    if label.group("joint"):
+        # After は / : / is: any word, but a state ("wrong", "sorry") or an English stopword.
+        plain = word.isalpha() and (word.lower() in _STATES or word.lower() in ENGLISH_STOPWORDS)
+        return text if plain or len(word) < 4 else text[: value.start("value")] + MASK + text[value.end("value") :]
+    # After the label alone: only what is shaped like a password, letters with digits or symbols
+    # (not a time, a year or a word: "reset my password" / "10:30").
+    if not (re.search(r"[A-Za-z]", word) and re.search(r"[0-9!@#$%^&*_\-+=?]", word)):
         return text
     return text[: value.start("value")] + MASK + text[value.end("value") :]
 
@@ -187,28 +220,46 @@ def _hide_hex(found: re.Match[str]) -> str:
 
 
 def _a_hash(found: re.Match[str]) -> bool:
-    """Whether 64 hex digits follow a hash's label or an explorer's /tx/."""
+    """Whether 64 hex digits follow an explorer's /tx/, or a hash's label with no secret's name nearby."""
     before = found.string[max(0, found.start() - 20) : found.start()]
-    return _named_before(found, _HASH_LABEL) or _EXPLORER_BEFORE.search(before) is not None
+    if _EXPLORER_BEFORE.search(before):
+        return True
+    return _named_before(found, _HASH_LABEL) and not _named_before(found, _SECRET_NEARBY)
 
 
 def _hide_token(found: re.Match[str]) -> str:
     """A long token: a key or secret, unless it is a wallet address, a transaction's hash
     (kept by _hide_hex), or a block explorer's path to either."""
     token = found.group()
+    labelled_address = (
+        len(token) in _ADDRESS_LENGTH
+        and _named_before(found, _ADDRESS_LABEL)
+        and not _named_before(found, _SECRET_NEARBY)
+    )
     public = (
         _ETH_ADDRESS.fullmatch(token)
         or bitcoin.is_valid(token)
-        or _named_before(found, _ADDRESS_LABEL)
+        or labelled_address
         or (_HEX_64.fullmatch(token) and _a_hash(found))
         or _EXPLORER_PATH.search(token)
+        or _in_link(found)
     )
     return token if public else MASK
 
 
+def _in_link(found: re.Match[str]) -> bool:
+    """Whether a match is part of a web address's host or path (a help center article, a
+    ticket page), not a value after = in its query."""
+    start = max(found.string.rfind(" ", 0, found.start()), found.string.rfind("\n", 0, found.start())) + 1
+    word = found.string[start : found.start()]
+    return word.lower().startswith(("http://", "https://")) and not word.endswith("=")
+
+
 def _hide_code(found: re.Match[str]) -> str:
-    """Six digits: a one-time code, unless named as something else just before (宛先タグ, 金額)."""
-    return found.group() if _named_before(found, _NUMBER_NAME, 12) else MASK
+    """Six digits: a one-time code, unless named as something else right before them (宛先タグは,
+    入金額, 注文番号) or part of a web address."""
+    before = found.string[max(0, found.start() - 16) : found.start()]
+    return found.group() if _NAMED_RIGHT_BEFORE.search(before) or _in_link(found) else MASK
 
 
 @cache
@@ -258,7 +309,7 @@ def _hide_word_runs(text: str) -> str:
 def _mistyped(word: str) -> bool:
     """Whether an English word off the list is one of its words mistyped: BIP39 words are told
     apart by their first four letters, and a shorter slip is one letter missing, extra or wrong."""
-    if len(word) < 3 or not word.isascii():
+    if not 3 <= len(word) <= 9 or not word.isascii():  # BIP39 words have 3 to 8 letters
         return False
     english, prefixes, shortened = _typo_index()
     if word[:4] in prefixes or word in shortened:
@@ -285,8 +336,10 @@ def _hide_secret(match: re.Match[str]) -> str:
     # After "is" (or "is -", "is…"), a word may be a state; after "is:" as after ":", whatever
     # follows is the value.
     joint = (match.group("joint") or "").lower().rstrip(" -—–→>.…")
-    if group == "said" and joint in ("is", "was") and _is_state(match):
+    if group == "said" and joint == "is" and _is_state(match):
         return match.group(0)
+    if match.group(group).lower().startswith(("http://", "https://")):
+        return match.group(0)  # a link to where it is reset (パスワードは https://… から), not the secret
     return match.group(0)[: match.start(group) - match.start()] + MASK
 
 

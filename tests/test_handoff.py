@@ -203,6 +203,20 @@ async def test_live_handoff_from_line_to_slack_and_back(fakes: tuple[FakeLine, F
     push = next(c for c in line.sent("/v2/bot/message/push") if "振込日時" in c.body["messages"][0]["text"])
     assert push.body["to"] == CUSTOMER and push.headers["X-Line-Retry-Key"]
     await staff_says(bot, "note: 銀行側の遅延の可能性", thread, ts="1800000000.000002")
+    # A reply with nothing to hide goes as written, widths and all.
+    await staff_says(
+        bot,
+        "①アプリを開く（土日祝除く）https://support.example.com/hc/articles/360012345678",
+        thread,
+        ts="1800000000.000004",
+    )
+    await eventually(
+        lambda: any(
+            t == "①アプリを開く（土日祝除く）https://support.example.com/hc/articles/360012345678"
+            for t in texts_to_customer(line)
+        ),
+        "as written",
+    )
     # A secret in a staff reply reaches the customer as the transcript keeps it, and staff are told.
     await staff_says(bot, "仮パスワードは Tmp!2026x です", thread, ts="1800000000.000003")
     await eventually(lambda: any("仮パスワード" in t for t in texts_to_customer(line)), "masked reply pushed")
@@ -230,7 +244,7 @@ async def test_live_handoff_from_line_to_slack_and_back(fakes: tuple[FakeLine, F
     assert rated is not None and rated.state is State.RESOLVED and rated.rating == 5
     assert "ご評価ありがとうございました" in texts_to_customer(line)[-1]
     lines = [(x.author, x.text) for x in await handoffs.storage.transcript(handoff.id)]
-    assert [a for a, _ in lines] == ["staff", "note", "staff", "customer", "customer", "customer"]
+    assert [a for a, _ in lines] == ["staff", "note", "staff", "staff", "customer", "customer", "customer"]
     assert "Abc!2345" not in json.dumps(lines, ensure_ascii=False) and "Zq7734xx" not in json.dumps(lines)
 
 
