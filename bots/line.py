@@ -194,18 +194,24 @@ class LineChannel:
         try:
             async with lock:
                 for raw in batch:
-                    EVENT_ID.set(_event_id(raw))
+                    event_id = _event_id(raw)
+                    EVENT_ID.set(event_id)
+                    retry = None
                     if await self._first_delivery(raw):
                         async with self._answering:
                             retry = await self._answer(raw)
-                        if retry is not None:
-                            # Outside the answering slots, so a LINE outage does not hold up other
-                            # customers; inside this customer's lock and backlog room, so their
-                            # answers keep their order and the backlog its bound.
-                            await self._push_again(*retry)
-                    self._in_flight.discard(_event_id(raw))
                     unanswered -= 1
-                    self._backlog.done(1)
+                    if retry is None:
+                        self._in_flight.discard(event_id)
+                        self._backlog.done(1)
+                        continue
+                    # Pushed again in a task of its own, outside the answering slots: the
+                    # customer's next messages are answered meanwhile, by reply while their
+                    # tokens are fresh (and may overtake this answer). Its room in the backlog is
+                    # kept until it ends, so an outage still bounds what waits.
+                    task = asyncio.create_task(self._retry(event_id, retry))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
         finally:
             if unanswered:  # cancelled part-way: the room is given back all the same
                 self._backlog.done(unanswered)
@@ -230,7 +236,7 @@ class LineChannel:
                 return await self._send(raw, incoming.key, event_id, to_messages(replies))
         except Exception:
             log.exception("line event %s failed", event_id)
-            self.metrics.lost_of("line", "error").inc()
+            await self._lost(event_id, "error")
         return None
 
     async def _send(
@@ -280,6 +286,13 @@ class LineChannel:
             failure = _reason(exc)
         log.warning("line event %s push attempt %d failed (%s)", event_id, attempt, failure)
         return "again"
+
+    async def _retry(self, event_id: str, retry: Retry) -> None:
+        try:
+            await self._push_again(*retry)
+        finally:
+            self._in_flight.discard(event_id)
+            self._backlog.done(1)
 
     async def _push_again(self, key: ConversationKey, event_id: str, messages: list[Message]) -> None:
         """Push after growing pauses (with jitter, so that waiting answers do not all return to

@@ -47,13 +47,17 @@ class JsonFormatter(logging.Formatter):
 # Credentials a library might put in a message of its own (Slack tokens, a Socket Mode ticket,
 # a bearer token, a database URL's password): hidden from every line, whoever logged it.
 _CREDENTIALS = re.compile(
-    r"(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?<=ticket=)[^&\s\"']+|(?<=Bearer )[^\s\"',]+|(?<=://)[^/\s:@]+:[^@\s/]+(?=@))"
+    r"(xox[abeprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|(?<=ticket=)[^&\s\"']+|(?<=Bearer )[A-Za-z0-9._~+/=-]{12,}"
+    r"|(?<=://)[^/\s:@]*:[^\s/]+(?=@[^@\s/]+(?:[/:?\s]|$)))"
 )
 
 
 def without_credentials(record: logging.LogRecord) -> bool:
     """Replace any credential in the record's message (and traceback) with ***."""
-    message = record.getMessage()
+    try:
+        message = record.getMessage()
+    except Exception:
+        return True  # a malformed log call: the handler reports it as logging always has
     if _CREDENTIALS.search(message):
         record.msg, record.args = _CREDENTIALS.sub("***", message), None
     if record.exc_info and not record.exc_text:

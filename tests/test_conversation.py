@@ -180,6 +180,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("can I get a person to person transfer", "faq"),
         ("can i get an agent-assisted account opening", "faq"),
         ("could I speak to a representative please", "handoff"),
+        ("Can I have a person look at my account?", "handoff"),
+        ("can I have a staff member call me", "handoff"),
+        ("Can I get an agent about my locked account", "handoff"),
+        ("can I get an agent code for the affiliate program", "fallback"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours

@@ -119,6 +119,8 @@ def test_json_log_lines() -> None:
         "app token xapp-1-A1-SECRET refused",
         "Authorization: Bearer SECRETlinetoken, retrying",
         "could not connect to postgresql://bot:SECRETpw@db.example.com/prod",
+        "redis://:SECRETpw@cache:6379/0 unreachable",
+        "postgresql://bot:pa@SECRETss@db/prod refused",
     ],
 )
 def test_credentials_a_library_logs_are_hidden(message: str) -> None:
@@ -134,3 +136,18 @@ def test_credentials_a_library_logs_are_hidden(message: str) -> None:
     logs.without_credentials(failed)
     assert "SECRET" not in logs.JsonFormatter().format(failed)
     assert "SECRET" not in logging.Formatter(logs.PLAIN).format(failed)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["xoxo-gossip", "scheme Bearer but got Basic", "https://api.line.me:443/v2/bot?x=y", "mailto:ops@example.com"],
+)
+def test_ordinary_log_lines_are_not_redacted(message: str) -> None:
+    record = logging.LogRecord("supportbot", logging.INFO, __file__, 1, "%s", (message,), None)
+    logs.without_credentials(record)
+    assert record.getMessage() == message
+
+
+def test_a_malformed_log_call_is_reported_not_raised() -> None:
+    record = logging.LogRecord("supportbot", logging.INFO, __file__, 1, "value %d", ("x",), None)
+    assert logs.without_credentials(record)  # the handler's handleError reports it, as before
