@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bots import logs
 from faq.loader import load
 from faq.matcher import Matcher
 from faq.model import KnowledgeBase
@@ -53,3 +58,26 @@ def converse(responder: Responder) -> Converse:
 def database_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Every app a test builds keeps its state in its own SQLite file, never in the work tree.
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'supportbot.db'}")
+
+
+JsonLines = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def json_logs() -> Iterator[JsonLines]:
+    """The logging `supportbot serve` installs with LOG_FORMAT=json, for one test; gives a
+    function that returns the JSON lines written so far."""
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    logs.configure(json_lines=True)
+    written = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(written)
+
+    def lines() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in written.getvalue().splitlines() if line.startswith("{")]
+
+    yield lines
+    root.handlers[:] = saved
+    root.setLevel(level)

@@ -5,7 +5,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 import os
 import signal
 import time
@@ -22,13 +21,13 @@ from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhook import SignatureValidator
 
 import bots.line as line_module
-from bots import logs
 from bots.line import retry_key, to_incoming, to_messages
 from bots.server import LINE, STORAGE, create_app
 from bots.settings import Settings, load_settings
 from handlers.messages import Kind, QuickReply, Reply
 from handlers.responder import Responder
 from tests import servers
+from tests.conftest import JsonLines
 from tests.fake_line import ACCESS_TOKEN, FakeLine
 
 SECRET = "test-line-channel-secret"
@@ -469,18 +468,11 @@ async def test_a_ledger_that_never_answers_delays_the_answer_only_briefly(
 
 
 async def test_json_log_lines_carry_the_event_id_and_no_customer_text(
-    bot: TestClient, fake_line: FakeLine, capsys: pytest.CaptureFixture[str]
+    bot: TestClient, fake_line: FakeLine, json_logs: JsonLines
 ) -> None:
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    logs.configure(json_lines=True)  # what `supportbot serve` installs with LOG_FORMAT=json
-    try:
-        await post(bot, body_of(text_event("パスワードを忘れた", "json-1"), text_event("zzzz", "json-2")))
-        await bot.app[LINE].drain()
-    finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    await post(bot, body_of(text_event("パスワードを忘れた", "json-1"), text_event("zzzz", "json-2")))
+    await bot.app[LINE].drain()
+    lines = json_logs()
     answered = {line["event_id"] for line in lines if "answered by reply" in line["message"]}
     assert answered == {"json-1", "json-2"}
     assert not any("パスワード" in line["message"] or "zzzz" in line["message"] for line in lines)

@@ -13,6 +13,7 @@ import bots.server as server_module
 from bots import logs
 from bots.server import STORAGE, create_app
 from bots.settings import load_settings
+from tests.conftest import JsonLines
 
 
 async def test_healthz_reports_the_knowledge_version(caplog: pytest.LogCaptureFixture) -> None:
@@ -80,24 +81,17 @@ async def test_the_sweep_forgets_event_ids_older_than_a_day(monkeypatch: pytest.
         assert not await storage.first_delivery("line", "recent", now)  # still remembered
 
 
-async def test_a_malformed_request_is_logged_without_its_lines(capsys: pytest.CaptureFixture[str]) -> None:
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    logs.configure(json_lines=True)  # what `supportbot serve` installs
-    try:
-        async with TestClient(TestServer(create_app(load_settings(_env_file=None)))) as client:
-            reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
-            writer.write(b"POST /line/webhook HTTP/1.1\r\nHost: x\r\nX-Line-Signature: SIGSENTINEL\x01abc\r\n\r\n")
-            await writer.drain()
-            answer = await reader.read(100)
-            writer.close()
-    finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
+async def test_a_malformed_request_is_logged_without_its_lines(json_logs: JsonLines) -> None:
+    async with TestClient(TestServer(create_app(load_settings(_env_file=None)))) as client:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(b"POST /line/webhook HTTP/1.1\r\nHost: x\r\nX-Line-Signature: SIGSENTINEL\x01abc\r\n\r\n")
+        await writer.drain()
+        answer = await reader.read(100)
+        writer.close()
     assert b" 400 " in answer.split(b"\r\n")[0]
-    err = capsys.readouterr().err
-    assert "SIGSENTINEL" not in err
-    assert "malformed HTTP request refused" in err
+    messages = [line["message"] + line.get("error", "") for line in json_logs()]
+    assert not any("SIGSENTINEL" in message for message in messages)
+    assert "malformed HTTP request refused (BadHttpMessage, HTTP 400)" in messages
 
 
 def test_json_log_lines() -> None:

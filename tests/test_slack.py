@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bots import logs
 from bots.server import SLACK, STORAGE, create_app
 from bots.settings import StartupError, load_settings
 from handlers.responder import Responder
 from tests import servers
+from tests.conftest import JsonLines
 from tests.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack
 
 SECRET = "test-slack-signing-secret"
@@ -287,20 +287,13 @@ async def test_direct_message_is_answered_in_the_dm(bot: TestClient, fake_slack:
 
 
 async def test_an_answered_event_is_logged_with_its_id_and_counted(
-    bot: TestClient, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+    bot: TestClient, fake_slack: FakeSlack, json_logs: JsonLines
 ) -> None:
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    logs.configure(json_lines=True)  # what `supportbot serve` installs with LOG_FORMAT=json
-    try:
-        event = {"type": "message", "channel_type": "im", "user": "U1", "text": "zzzz", "ts": "1.1", "channel": "D1"}
-        await send_event(bot, event, event_id="Ev-logged")
-        await fake_slack.wait_for(1)
-        await bot.app[SLACK].drain()
-    finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    event = {"type": "message", "channel_type": "im", "user": "U1", "text": "zzzz", "ts": "1.1", "channel": "D1"}
+    await send_event(bot, event, event_id="Ev-logged")
+    await fake_slack.wait_for(1)
+    await bot.app[SLACK].drain()
+    lines = json_logs()
     assert any(line.get("event_id") == "Ev-logged" and "message done" in line["message"] for line in lines)
     assert not any("zzzz" in line["message"] for line in lines)
     metrics = await (await bot.get("/metrics")).text()
