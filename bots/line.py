@@ -9,6 +9,7 @@ from the event id, so a retried push is never delivered twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -87,6 +88,7 @@ class LineChannel:
         self._reply_timeout = reply_timeout
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[str] = set()  # ids of the accepted events not answered yet
+        self._counted_lost: dict[str, bool] = {}  # retries cancelled that counted themselves lost
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per customer: lock, tasks using it
         # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
         # acknowledged between answers instead of behind all of them.
@@ -209,12 +211,14 @@ class LineChannel:
                     # customer's next messages are answered meanwhile, by reply while their
                     # tokens are fresh (and may overtake this answer). Its room in the backlog is
                     # kept until it ends, so an outage still bounds what waits.
-                    task = asyncio.create_task(self._retry(event_id, retry))
+                    task = asyncio.create_task(self._push_again(*retry))
                     self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    # In a callback, not in the task: a task cancelled before its first step never runs.
+                    task.add_done_callback(functools.partial(self._retried, event_id))
         finally:
-            if unanswered:  # cancelled part-way: the room is given back all the same
+            if unanswered:  # cancelled part-way (shutdown): the room is given back all the same
                 self._backlog.done(unanswered)
+                self.metrics.lost_of("line", "shutdown").inc(unanswered)
             lock, users = self._locks[source]
             if users == 1:
                 del self._locks[source]
@@ -287,12 +291,13 @@ class LineChannel:
         log.warning("line event %s push attempt %d failed (%s)", event_id, attempt, failure)
         return "again"
 
-    async def _retry(self, event_id: str, retry: Retry) -> None:
-        try:
-            await self._push_again(*retry)
-        finally:
-            self._in_flight.discard(event_id)
-            self._backlog.done(1)
+    def _retried(self, event_id: str, task: asyncio.Task[None]) -> None:
+        """A retry ended: give its room back; one cancelled before it ran is lost to shutdown."""
+        self._tasks.discard(task)
+        self._in_flight.discard(event_id)
+        self._backlog.done(1)
+        if task.cancelled() and not self._counted_lost.pop(event_id, False):
+            self.metrics.lost_of("line", "shutdown").inc()
 
     async def _push_again(self, key: ConversationKey, event_id: str, messages: list[Message]) -> None:
         """Push after growing pauses (with jitter, so that waiting answers do not all return to
@@ -303,8 +308,13 @@ class LineChannel:
                 if await self._push(key, event_id, messages, attempt) != "again":
                     return
         except asyncio.CancelledError:  # shutdown came first
+            self._counted_lost[event_id] = True
             await self._lost(event_id, "shutdown")
             raise
+        except Exception:
+            log.exception("line event %s: retrying its push failed", event_id)
+            await self._lost(event_id, "error")
+            return
         log.error("line event %s not answered: every push failed", event_id)
         await self._lost(event_id, "unreachable")
 

@@ -47,7 +47,7 @@ class JsonFormatter(logging.Formatter):
 # Credentials a library might put in a message of its own (Slack tokens, a Socket Mode ticket,
 # a bearer token, a database URL's password): hidden from every line, whoever logged it.
 _CREDENTIALS = re.compile(
-    r"(xox[abeprs]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|(?<=ticket=)[^&\s\"']+|(?<=Bearer )[A-Za-z0-9._~+/=-]{12,}"
+    r"(xox[a-z]-\d[A-Za-z0-9-]{5,}|xapp-\d[A-Za-z0-9-]{5,}|(?<=ticket=)[^&\s\"']+|(?i:(?<=bearer ))[A-Za-z0-9._~+/=-]{12,}"
     r"|(?<=://)[^/\s:@]*:[^\s/]+(?=@[^@\s/]+(?:[/:?\s]|$)))"
 )
 
@@ -57,7 +57,9 @@ def without_credentials(record: logging.LogRecord) -> bool:
     try:
         message = record.getMessage()
     except Exception:
-        return True  # a malformed log call: the handler reports it as logging always has
+        # A malformed log call: logging would print its arguments, which may hold a credential.
+        record.msg, record.args = f"malformed log call: {_CREDENTIALS.sub('***', str(record.msg))[:200]}", None
+        return True
     if _CREDENTIALS.search(message):
         record.msg, record.args = _CREDENTIALS.sub("***", message), None
     if record.exc_info and not record.exc_text:

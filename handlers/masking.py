@@ -40,7 +40,7 @@ _EN_LABELS = (
 _EN_WEAK_LABELS = r"(?<![a-z])(?:pass|key)(?![a-z])"
 # What joins a label to its value. Spaces are bounded: a run of thousands must not make the
 # pattern try every way of sharing them out (a message could stall the server).
-_JOINT = r"(?P<joint>は|が|:|=|\bis\b(?:[ \t]{0,3}(?:[:=]|-+>?|[—–→]|\.{2,}|…)(?!\S))?|→)"
+_JOINT = r"(?P<joint>は|が|:|=|\b(?:is|was)\b(?:[ \t]{0,3}(?:[:=]|-+>?|[—–→]|\.{2,}|…)(?!\S))?|→)"
 _AFTER_JOINT = r"[\s、,]{0,4}[「『“‘（【]?[ \t　]{0,3}"
 _VALUE = r"[\x21-\x7e]{4,200}"
 # A labelled secret: the label stays so staff see what kind of thing was sent. After an explicit
@@ -53,8 +53,13 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _LABELLED_WEAK = re.compile(
-    rf"(?:{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}{_JOINT}{_AFTER_JOINT}(?P<said>{_VALUE})", re.IGNORECASE
+    rf"(?:(?:{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}{_JOINT}{_AFTER_JOINT}(?P<said>{_VALUE})"
+    # パス and 鍵 before a value shaped like a password (letters and digits) with only a space.
+    rf"|(?:{_JA_WEAK_LABELS})[ \t　]{{1,4}}(?P<shaped>(?=[\x21-\x7e]{{0,200}}[A-Za-z])(?=[\x21-\x7e]{{0,200}}[0-9])[\x21-\x7e]{{6,200}}))",
+    re.IGNORECASE,
 )
+# What a password looks like: letters with digits or symbols.
+_PASSWORD_SHAPE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9!@#$%^&*_\-+=?]).{4,}")
 # A message that ends with a secret's label, and the next that is nothing but the value.
 _LABEL_AT_END = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS}|{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}(?P<joint>は|が|:|=|\bis\b)?[\s、,。.…]{{0,6}}$",
@@ -88,22 +93,29 @@ _SIX_DIGITS = re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re
 # the labelled pass has hidden already.
 _ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _ADDRESS_LABEL = re.compile(r"アドレス|宛先|送金先|送付先|入金先|address|addr(?![a-z])", re.IGNORECASE)
+# A web address running up to a match, however its text began (こちらhttps://…).
+_LINK_SO_FAR = re.compile(r"https?://[\x21-\x7e]*$", re.IGNORECASE)
+_LINK_REACH = 300
+_LINK_PASSWORD = re.compile(r"(?<=://)[^/\s:@]{1,100}:(?P<password>[^@\s/]{1,200})@")
+_LINK_SEGMENT = 24
+# A link given as where to go (パスワードは https://…/reset から), not as the secret itself.
+_PLAIN_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(?::\d+)?(?:/[A-Za-z0-9._~%/\-]*)?(?:\?[A-Za-z0-9._~%&=\-]*)?", re.I)
 # ... unless a secret's own name is nearer still (アドレスと秘密鍵: …, txが反映されないので秘密鍵を送ります).
 _SECRET_NEARBY = re.compile(
     r"秘密鍵|プライベートキー|シークレット|secret|private|seed|シード|復元|パスワード|password|key(?![a-z])|キー",
     re.IGNORECASE,
 )
-# An address is 25 to 44 characters (Base58 or Bech32 for most chains); a WIF key has 51, a
-# Solana secret key 87.
-_ADDRESS_LENGTH = range(25, 63)
+# A Base58 address is 25 to 44 characters; a WIF key has 51 or 52, a Solana secret key 87 or 88.
+# (A Bech32 address, longer, passes by its checksum.)
+_ADDRESS_LENGTH = range(25, 45)
 _HASH_LABEL = re.compile(r"(?<![a-z])tx(?:id|hash)?(?![a-z])|hash|ハッシュ|トランザクション|取引id", re.IGNORECASE)
 _EXPLORER_PATH = re.compile(r"/(?:tx|txs|transaction|transactions|address)/", re.IGNORECASE)
 _EXPLORER_BEFORE = re.compile(r"/(?:tx|txs|transaction|transactions)/$", re.IGNORECASE)
 # Six digits after these are no code: a destination tag, an amount, an order, a block.
 _NAMED_RIGHT_BEFORE = re.compile(
-    r"(?:タグ|tag|memo|メモ|金額|額|注文番号|受付番号|問い合わせ番号|電話番号|口座番号|order(?:\s*(?:no|number|id))?"
-    r"|ticket|チケット|ブロック|block|高さ|height|エラー(?:コード)?|error(?:\s*code)?)"
-    r"[ \t　]{0,2}(?:は|:|=|#|no\.?)?[ \t　]{0,2}$",
+    r"(?:タグ|tag|memo|メモ|金額|額|注文(?:番号|id|no)?|受付番号|問い合わせ番号|電話番号|口座番号|order(?:\s*(?:no|number|id))?"
+    r"|ticket|チケット(?:番号)?|ブロック(?:高さ?)?|block(?:\s*height)?|高さ|height|エラー(?:コード)?|error(?:\s*code)?)"
+    r"(?:[(（](?:memo|メモ|tag|タグ)[)）])?[ \t　]{0,2}(?:は|:|=|#|no\.?)?[ \t　、,]{0,2}[「『(（]?$",
     re.IGNORECASE,
 )
 _LABEL_REACH_SHAPE = 20
@@ -167,6 +179,7 @@ def mask(text: str, previous: str = "") -> Masked:
     normalized = unicodedata.normalize("NFKC", text).replace("\x00", "")
     out = _value_after(previous, normalized)
     out = _PEM.sub(MASK, out)
+    out = _LINK_PASSWORD.sub(lambda found: _masked_group(found, "password"), out)
     out = _BACKUP_CODES.sub(lambda found: _masked_group(found, "codes"), out)
     out = _LABELLED.sub(_hide_secret, out)
     out = _LABELLED_WEAK.sub(_hide_secret, out)
@@ -248,11 +261,14 @@ def _hide_token(found: re.Match[str]) -> str:
 
 
 def _in_link(found: re.Match[str]) -> bool:
-    """Whether a match is part of a web address's host or path (a help center article, a
-    ticket page), not a value after = in its query."""
-    start = max(found.string.rfind(" ", 0, found.start()), found.string.rfind("\n", 0, found.start())) + 1
-    word = found.string[start : found.start()]
-    return word.lower().startswith(("http://", "https://")) and not word.endswith("=")
+    """Whether a match lies in a web address's path (a help center article, a ticket page), made
+    of short segments: a long one, a value after = in its query, or a user's password in it may
+    be a credential (a webhook's token, a bot token), which is hidden."""
+    before = found.string[max(0, found.start() - _LINK_REACH) : found.start()]
+    link = _LINK_SO_FAR.search(before)
+    if link is None or before.endswith("=") or "@" in link.group():
+        return False
+    return all(len(segment) < _LINK_SEGMENT for segment in re.split(r"[/.?&#-]", found.group()))
 
 
 def _hide_code(found: re.Match[str]) -> str:
@@ -338,7 +354,11 @@ def _hide_secret(match: re.Match[str]) -> str:
     joint = (match.group("joint") or "").lower().rstrip(" -—–→>.…")
     if group == "said" and joint == "is" and _is_state(match):
         return match.group(0)
-    if match.group(group).lower().startswith(("http://", "https://")):
+    # "was" says what happened to a secret far more often (the code was sent): only a value
+    # shaped like a password counts after it.
+    if group == "said" and joint == "was" and not _PASSWORD_SHAPE.fullmatch(match.group("said").rstrip(".,!?")):
+        return match.group(0)
+    if _PLAIN_LINK.fullmatch(match.group(group).rstrip(".,)」")):
         return match.group(0)  # a link to where it is reset (パスワードは https://… から), not the secret
     return match.group(0)[: match.start(group) - match.start()] + MASK
 
@@ -358,6 +378,8 @@ def _is_state(match: re.Match[str]) -> bool:
 
 def _hide_number(found: re.Match[str], valid: Callable[[str], bool]) -> str:
     """A card number or My Number hidden when its check digit holds or a label names it."""
+    if _in_link(found):
+        return found.group()  # an article's or a ticket's number in a link
     digits = "".join(ch for ch in found.group() if ch.isdigit())
     labelled = _NUMBER_LABEL.search(found.string, max(0, found.start() - _LABEL_BEFORE), found.start())
     return MASK if labelled or valid(digits) else found.group()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -412,6 +413,19 @@ async def test_a_redelivery_during_the_retries_is_not_answered_twice(
         await client.app[LINE].drain()
     [push] = fake_line.messages()
     assert "パスワード" in push.body["messages"][0]["text"]
+
+
+async def test_a_retry_cancelled_before_it_ran_gives_its_room_back_and_counts_as_lost(bot: TestClient) -> None:
+    line = bot.app[LINE]
+    await line._backlog.admit(1)
+    line._in_flight.add("never-ran")
+    task = asyncio.create_task(asyncio.sleep(1))
+    task.add_done_callback(functools.partial(line._retried, "never-ran"))
+    task.cancel()  # before its first step: nothing inside it runs
+    await asyncio.gather(task, return_exceptions=True)
+    assert line._backlog.pending == 0 and "never-ran" not in line._in_flight
+    text = await (await bot.get("/metrics")).text()
+    assert 'supportbot_answers_lost_total{platform="line",reason="shutdown"} 1.0' in text
 
 
 async def test_a_retry_cut_off_by_shutdown_is_counted_as_lost(

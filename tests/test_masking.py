@@ -112,6 +112,17 @@ SECRET_CASES = [
     ("出金額の確認で届いた739102", "739102"),
     ("認証コード(注文確認) 739102", "739102"),
     ("https://x.com/api?token=Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dFxx", "Zx8sK2mQ9"),  # a key in a link's query
+    # Links: a long segment (a webhook's token), a user's password; text after a link is no link.
+    ("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", "XXXXXXXXXXXX"),
+    ("https://admin:Sup3rS3cret@example.com/", "Sup3rS3cret"),
+    ("https://example.com/docsを見ましたが、SMSの739102が使えません", "739102"),
+    ("https://example.com/docsを見ました。Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dF", "Zx8sK2mQ9"),
+    ("パスワード:https://x.com/,Hunter2024!", "Hunter2024"),
+    # Weak labels before a password's shape; "was" before one.
+    ("パス abcd1234", "abcd1234"),
+    ("鍵 abcd1234", "abcd1234"),
+    ("my password was Hunter2024!", "Hunter2024"),
+    ("送金先アドレス 5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ", "5HueCGU8"),  # a key's length
 ]
 
 
@@ -176,6 +187,15 @@ def test_secrets_are_masked(text: str, secret: str) -> None:
         "hotkey Ctrl+Shift+R",
         "Did I pass step-2?",
         "my wallet address is 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        "こちらhttps://support.example.com/hc/requests/482910",
+        "(https://support.example.com/hc/articles/360000000007)",
+        "注文 739102の件",
+        "注文ID 739102",
+        "チケット番号 739102",
+        "ブロック高 834123",
+        "受付番号は、739102",
+        "注文番号は「739102」です",
+        "宛先タグ(memo)739102",
     ],
 )
 def test_ordinary_messages_pass_unchanged(text: str) -> None:
@@ -254,6 +274,8 @@ def test_a_value_sent_after_its_label(previous: str, text: str, hidden: bool) ->
         "password" + "1 " * 2000,
         "カード" + "ab" * 2000,
         "0x" + "a" * 10000,  # one word of ten thousand letters
+        "123456、" * 3000,  # many numbers, each looked at for a link before it
+        "https://a.com/" + "b/123456 " * 2000,
         "パスワードは " * 1000,
     ],
 )

@@ -114,6 +114,8 @@ def test_json_log_lines() -> None:
         "Authorization: Bearer SECRETlinetoken, retrying",
         "could not connect to postgresql://bot:SECRETpw@db.example.com/prod",
         "redis://:SECRETpw@cache:6379/0 unreachable",
+        "session xoxc-1234567-SECRET expired",
+        "authorization: bearer SECRETlinetoken123",
         "postgresql://bot:pa@SECRETss@db/prod refused",
     ],
 )
@@ -142,6 +144,7 @@ def test_ordinary_log_lines_are_not_redacted(message: str) -> None:
     assert record.getMessage() == message
 
 
-def test_a_malformed_log_call_is_reported_not_raised() -> None:
-    record = logging.LogRecord("supportbot", logging.INFO, __file__, 1, "value %d", ("x",), None)
-    assert logs.without_credentials(record)  # the handler's handleError reports it, as before
+def test_a_malformed_log_call_is_reported_not_raised_and_leaks_nothing() -> None:
+    record = logging.LogRecord("supportbot", logging.INFO, __file__, 1, "token %d", ("xoxb-123456789-SECRET",), None)
+    assert logs.without_credentials(record)
+    assert record.getMessage() == "malformed log call: token %d"
