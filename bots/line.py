@@ -88,7 +88,7 @@ class LineChannel:
         self._reply_timeout = reply_timeout
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[str] = set()  # ids of the accepted events not answered yet
-        self._counted_lost: dict[str, bool] = {}  # retries cancelled that counted themselves lost
+        self._lost_ids: set[str] = set()  # events counted lost and not finished yet: each counts once
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per customer: lock, tasks using it
         # Events answered at once. Fewer than the webhooks in flight, so new webhooks are
         # acknowledged between answers instead of behind all of them.
@@ -204,8 +204,7 @@ class LineChannel:
                             retry = await self._answer(raw)
                     unanswered -= 1
                     if retry is None:
-                        self._in_flight.discard(event_id)
-                        self._backlog.done(1)
+                        self._finished(event_id)
                         continue
                     # Pushed again in a task of its own, outside the answering slots: the
                     # customer's next messages are answered meanwhile, by reply while their
@@ -216,9 +215,10 @@ class LineChannel:
                     # In a callback, not in the task: a task cancelled before its first step never runs.
                     task.add_done_callback(functools.partial(self._retried, event_id))
         finally:
-            if unanswered:  # cancelled part-way (shutdown): the room is given back all the same
-                self._backlog.done(unanswered)
-                self.metrics.lost_of("line", "shutdown").inc(unanswered)
+            # Cancelled part-way (shutdown): the rest is lost, and its room given back all the same.
+            for raw in batch[len(batch) - unanswered :]:
+                self._count_lost(_event_id(raw), "shutdown")
+                self._finished(_event_id(raw))
             lock, users = self._locks[source]
             if users == 1:
                 del self._locks[source]
@@ -267,7 +267,7 @@ class LineChannel:
                 except Exception as again:
                     # Refused (the first used the token) or lost again: a push could say it twice.
                     log.warning("line event %s: second reply failed (%s); not pushing", event_id, _reason(again))
-                    self.metrics.lost_of("line", "uncertain").inc()
+                    self._count_lost(event_id, "uncertain")
                 return None
         return (key, event_id, messages) if await self._push(key, event_id, messages, 1) == "again" else None
 
@@ -292,12 +292,25 @@ class LineChannel:
         return "again"
 
     def _retried(self, event_id: str, task: asyncio.Task[None]) -> None:
-        """A retry ended: give its room back; one cancelled before it ran is lost to shutdown."""
+        """A retry ended: give its room back; one cancelled (even before it ran) is lost to shutdown."""
         self._tasks.discard(task)
+        if task.cancelled():
+            self._count_lost(event_id, "shutdown")
+        self._finished(event_id)
+
+    def _finished(self, event_id: str) -> None:
+        """An accepted event is done with, answered or not: its room in the backlog is free."""
         self._in_flight.discard(event_id)
+        self._lost_ids.discard(event_id)
         self._backlog.done(1)
-        if task.cancelled() and not self._counted_lost.pop(event_id, False):
-            self.metrics.lost_of("line", "shutdown").inc()
+
+    def _count_lost(self, event_id: str, reason: str) -> bool:
+        """Count an answer as lost, once per event; False when it was counted already."""
+        if event_id in self._lost_ids:
+            return False
+        self._lost_ids.add(event_id)
+        self.metrics.lost_of("line", reason).inc()
+        return True
 
     async def _push_again(self, key: ConversationKey, event_id: str, messages: list[Message]) -> None:
         """Push after growing pauses (with jitter, so that waiting answers do not all return to
@@ -308,7 +321,6 @@ class LineChannel:
                 if await self._push(key, event_id, messages, attempt) != "again":
                     return
         except asyncio.CancelledError:  # shutdown came first
-            self._counted_lost[event_id] = True
             await self._lost(event_id, "shutdown")
             raise
         except Exception:
@@ -321,7 +333,8 @@ class LineChannel:
     async def _lost(self, event_id: str, reason: str) -> None:
         """Count an answer that could not be delivered, and forget the event so that LINE's
         redelivery of it (if one comes) is answered."""
-        self.metrics.lost_of("line", reason).inc()
+        if not self._count_lost(event_id, reason):
+            return
         try:
             async with asyncio.timeout(LEDGER_SECONDS):
                 await self.ledger.forget_delivery("line", event_id)

@@ -47,9 +47,18 @@ class JsonFormatter(logging.Formatter):
 # Credentials a library might put in a message of its own (Slack tokens, a Socket Mode ticket,
 # a bearer token, a database URL's password): hidden from every line, whoever logged it.
 _CREDENTIALS = re.compile(
-    r"(xox[a-z]-\d[A-Za-z0-9-]{5,}|xapp-\d[A-Za-z0-9-]{5,}|(?<=ticket=)[^&\s\"']+|(?i:(?<=bearer ))[A-Za-z0-9._~+/=-]{12,}"
-    r"|(?<=://)[^/\s:@]*:[^\s/]+(?=@[^@\s/]+(?:[/:?\s]|$)))"
+    r"(?P<slack>xox[a-z]-(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{8,}|xapp-(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{8,})"
+    r"|(?P<ticket>ticket=)[^&\s\"']+"
+    r"|(?P<bearer>(?i:bearer)[\s:]+)[A-Za-z0-9._~+/=-]{12,}"
+    r"|(?P<user>://[^/\s:@]*:)[^\s/]+(?=@[^@\s/]+(?:[/:?\s]|$))"
 )
+
+
+def _redacted(text: str) -> str:
+    """`text` with each credential replaced by *** (what names it, such as Bearer, kept)."""
+    return _CREDENTIALS.sub(
+        lambda found: (found.group("ticket") or found.group("bearer") or found.group("user") or "") + "***", text
+    )
 
 
 def without_credentials(record: logging.LogRecord) -> bool:
@@ -58,14 +67,14 @@ def without_credentials(record: logging.LogRecord) -> bool:
         message = record.getMessage()
     except Exception:
         # A malformed log call: logging would print its arguments, which may hold a credential.
-        record.msg, record.args = f"malformed log call: {_CREDENTIALS.sub('***', str(record.msg))[:200]}", None
-        return True
+        message = f"malformed log call: {record.msg!s}"[:200]
+        record.msg, record.args = message, None
     if _CREDENTIALS.search(message):
-        record.msg, record.args = _CREDENTIALS.sub("***", message), None
+        record.msg, record.args = _redacted(message), None
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text and _CREDENTIALS.search(record.exc_text):
-        record.exc_text = _CREDENTIALS.sub("***", record.exc_text)
+        record.exc_text = _redacted(record.exc_text)
     return True
 
 

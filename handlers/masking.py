@@ -53,13 +53,10 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _LABELLED_WEAK = re.compile(
-    rf"(?:(?:{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}{_JOINT}{_AFTER_JOINT}(?P<said>{_VALUE})"
-    # パス and 鍵 before a value shaped like a password (letters and digits) with only a space.
-    rf"|(?:{_JA_WEAK_LABELS})[ \t　]{{1,4}}(?P<shaped>(?=[\x21-\x7e]{{0,200}}[A-Za-z])(?=[\x21-\x7e]{{0,200}}[0-9])[\x21-\x7e]{{6,200}}))",
-    re.IGNORECASE,
+    rf"(?:{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}{_JOINT}{_AFTER_JOINT}(?P<said>{_VALUE})", re.IGNORECASE
 )
-# What a password looks like: letters with digits or symbols.
-_PASSWORD_SHAPE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9!@#$%^&*_\-+=?]).{4,}")
+# What a value looks like after "was": with a digit or a symbol (a PIN, a password), not a word.
+_PASSWORD_SHAPE = re.compile(r"(?=.*[0-9!@#$%^&*_\-+=?]).{4,}")
 # A message that ends with a secret's label, and the next that is nothing but the value.
 _LABEL_AT_END = re.compile(
     rf"(?:{_JA_LABELS}|{_EN_LABELS}|{_JA_WEAK_LABELS}|{_EN_WEAK_LABELS})[ \t　]{{0,4}}(?P<joint>は|が|:|=|\bis\b)?[\s、,。.…]{{0,6}}$",
@@ -94,9 +91,9 @@ _SIX_DIGITS = re.compile(r"(?<![\d¥$,.])\d{6}(?![\d,.]|\s*(?:円|yen|jpy))", re
 _ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _ADDRESS_LABEL = re.compile(r"アドレス|宛先|送金先|送付先|入金先|address|addr(?![a-z])", re.IGNORECASE)
 # A web address running up to a match, however its text began (こちらhttps://…).
-_LINK_SO_FAR = re.compile(r"https?://[\x21-\x7e]*$", re.IGNORECASE)
+_LINK_SO_FAR = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+;=%-]*$", re.IGNORECASE)
 _LINK_REACH = 300
-_LINK_PASSWORD = re.compile(r"(?<=://)[^/\s:@]{1,100}:(?P<password>[^@\s/]{1,200})@")
+_LINK_PASSWORD = re.compile(r"(?<=://)[^/\s:@]{1,100}:(?P<password>[^\s/]{1,200})@(?=[^@\s/]{1,253}(?:[/:?#\s]|$))")
 _LINK_SEGMENT = 24
 # A link given as where to go (パスワードは https://…/reset から), not as the secret itself.
 _PLAIN_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(?::\d+)?(?:/[A-Za-z0-9._~%/\-]*)?(?:\?[A-Za-z0-9._~%&=\-]*)?", re.I)
@@ -110,10 +107,10 @@ _SECRET_NEARBY = re.compile(
 _ADDRESS_LENGTH = range(25, 45)
 _HASH_LABEL = re.compile(r"(?<![a-z])tx(?:id|hash)?(?![a-z])|hash|ハッシュ|トランザクション|取引id", re.IGNORECASE)
 _EXPLORER_PATH = re.compile(r"/(?:tx|txs|transaction|transactions|address)/", re.IGNORECASE)
-_EXPLORER_BEFORE = re.compile(r"/(?:tx|txs|transaction|transactions)/$", re.IGNORECASE)
+_EXPLORER_BEFORE = re.compile(r"/(?:tx|txs|transaction|transactions)/(?:[a-z]{2,5}/)?$", re.IGNORECASE)
 # Six digits after these are no code: a destination tag, an amount, an order, a block.
 _NAMED_RIGHT_BEFORE = re.compile(
-    r"(?:タグ|tag|memo|メモ|金額|額|注文(?:番号|id|no)?|受付番号|問い合わせ番号|電話番号|口座番号|order(?:\s*(?:no|number|id))?"
+    r"(?:タグ|tag|memo|メモ|金額|額|注文\s?(?:番号|id|no)?|取引\s?id|受付番号|問い合わせ番号|電話番号|口座番号|order(?:\s*(?:no|number|id))?"
     r"|ticket|チケット(?:番号)?|ブロック(?:高さ?)?|block(?:\s*height)?|高さ|height|エラー(?:コード)?|error(?:\s*code)?)"
     r"(?:[(（](?:memo|メモ|tag|タグ)[)）])?[ \t　]{0,2}(?:は|:|=|#|no\.?)?[ \t　、,]{0,2}[「『(（]?$",
     re.IGNORECASE,
@@ -266,9 +263,9 @@ def _in_link(found: re.Match[str]) -> bool:
     be a credential (a webhook's token, a bot token), which is hidden."""
     before = found.string[max(0, found.start() - _LINK_REACH) : found.start()]
     link = _LINK_SO_FAR.search(before)
-    if link is None or before.endswith("=") or "@" in link.group():
+    if link is None or before.endswith("="):
         return False
-    return all(len(segment) < _LINK_SEGMENT for segment in re.split(r"[/.?&#-]", found.group()))
+    return all(len(segment) < _LINK_SEGMENT for segment in re.split(r"[/.?&#_@-]", found.group()))
 
 
 def _hide_code(found: re.Match[str]) -> str:
@@ -358,6 +355,9 @@ def _hide_secret(match: re.Match[str]) -> str:
     # shaped like a password counts after it.
     if group == "said" and joint == "was" and not _PASSWORD_SHAPE.fullmatch(match.group("said").rstrip(".,!?")):
         return match.group(0)
+    before = match.string[max(0, match.start() - _LINK_REACH) : match.start()]
+    if _LINK_SO_FAR.search(before) and not before.endswith(("=", "?", "&", "#", ";")):
+        return match.group(0)  # a word of a link's path (…/help/pin-reset), not a label
     if _PLAIN_LINK.fullmatch(match.group(group).rstrip(".,)」")):
         return match.group(0)  # a link to where it is reset (パスワードは https://… から), not the secret
     return match.group(0)[: match.start(group) - match.start()] + MASK

@@ -186,6 +186,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("can I get an agent code for the affiliate program", "fallback"),
         ("can we have a human review process for withdrawals?", "faq"),  # a process, not a person now
         ("Can I get a rep for my referral code", "faq"),
+        ("Can I get an agent for help with my withdrawal?", "handoff"),
+        ("can I have a person review my account?", "handoff"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours

@@ -118,10 +118,10 @@ SECRET_CASES = [
     ("https://example.com/docsを見ましたが、SMSの739102が使えません", "739102"),
     ("https://example.com/docsを見ました。Zx8sK2mQ9vL4pR7tY1wE3uI6oP0aS5dF", "Zx8sK2mQ9"),
     ("パスワード:https://x.com/,Hunter2024!", "Hunter2024"),
-    # Weak labels before a password's shape; "was" before one.
-    ("パス abcd1234", "abcd1234"),
-    ("鍵 abcd1234", "abcd1234"),
+    # "was" before a value with a digit or a symbol.
     ("my password was Hunter2024!", "Hunter2024"),
+    ("My PIN was 4821", "4821"),
+    ("https://admin:p@ssw0rd!@example.com/", "ssw0rd"),  # a link's password with an @ inside
     ("送金先アドレス 5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ", "5HueCGU8"),  # a key's length
 ]
 
@@ -196,6 +196,16 @@ def test_secrets_are_masked(text: str, secret: str) -> None:
         "受付番号は、739102",
         "注文番号は「739102」です",
         "宛先タグ(memo)739102",
+        "取引ID 739102",
+        "注文 ID 739102",
+        # Links as staff send them: a path of words, an explorer's hash page.
+        "https://example.com/docs/api_reference_for_trading_v2",
+        "https://example.com/help/pin-reset",
+        "https://example.com/password-reset?lang=ja",
+        "https://medium.com/@examplejp/how-to-use-the-api",
+        "https://www.blockchain.com/explorer/transactions/btc/5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060",
+        "鍵 Android14で表示されません",  # パス and 鍵 with a space alone are words
+        "スマホのパス iPhone15Proだと",
     ],
 )
 def test_ordinary_messages_pass_unchanged(text: str) -> None:

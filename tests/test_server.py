@@ -116,6 +116,8 @@ def test_json_log_lines() -> None:
         "redis://:SECRETpw@cache:6379/0 unreachable",
         "session xoxc-1234567-SECRET expired",
         "authorization: bearer SECRETlinetoken123",
+        "Authorization: Bearer:\tSECRETlinetoken123",
+        "token xoxb-abcSECRET1234 refused",
         "postgresql://bot:pa@SECRETss@db/prod refused",
     ],
 )
@@ -148,3 +150,13 @@ def test_a_malformed_log_call_is_reported_not_raised_and_leaks_nothing() -> None
     record = logging.LogRecord("supportbot", logging.INFO, __file__, 1, "token %d", ("xoxb-123456789-SECRET",), None)
     assert logs.without_credentials(record)
     assert record.getMessage() == "malformed log call: token %d"
+    try:
+        raise RuntimeError("db at postgresql://bot:SECRETpw@db/prod failed")
+    except RuntimeError:
+        import sys
+
+        failed = logging.LogRecord(
+            "supportbot", logging.ERROR, __file__, 1, "after %d tries", ("three",), sys.exc_info()
+        )
+    logs.without_credentials(failed)
+    assert "SECRET" not in logs.JsonFormatter().format(failed)
