@@ -257,13 +257,18 @@ def _hide_token(found: re.Match[str]) -> str:
     return token if public else MASK
 
 
+def _link_up_to(text: str, position: int) -> str | None:
+    """The web address that runs up to `position` in `text` (however its text began), if one does."""
+    found = _LINK_SO_FAR.search(text, max(0, position - _LINK_REACH), position)
+    return found.group() if found else None
+
+
 def _in_link(found: re.Match[str]) -> bool:
     """Whether a match lies in a web address's path (a help center article, a ticket page), made
     of short segments: a long one, a value after = in its query, or a user's password in it may
     be a credential (a webhook's token, a bot token), which is hidden."""
-    before = found.string[max(0, found.start() - _LINK_REACH) : found.start()]
-    link = _LINK_SO_FAR.search(before)
-    if link is None or before.endswith("="):
+    link = _link_up_to(found.string, found.start())
+    if link is None or link.endswith("="):
         return False
     return all(len(segment) < _LINK_SEGMENT for segment in re.split(r"[/.?&#_@-]", found.group()))
 
@@ -355,8 +360,8 @@ def _hide_secret(match: re.Match[str]) -> str:
     # shaped like a password counts after it.
     if group == "said" and joint == "was" and not _PASSWORD_SHAPE.fullmatch(match.group("said").rstrip(".,!?")):
         return match.group(0)
-    before = match.string[max(0, match.start() - _LINK_REACH) : match.start()]
-    if _LINK_SO_FAR.search(before) and not before.endswith(("=", "?", "&", "#", ";")):
+    link = _link_up_to(match.string, match.start())
+    if link is not None and not link.endswith(("=", "?", "&", "#", ";")):
         return match.group(0)  # a word of a link's path (…/help/pin-reset), not a label
     if _PLAIN_LINK.fullmatch(match.group(group).rstrip(".,)」")):
         return match.group(0)  # a link to where it is reset (パスワードは https://… から), not the secret
