@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -63,6 +64,25 @@ def text_event(text: str, event_id: str, **fields: Any) -> dict[str, Any]:
     return event(
         "message", event_id, message={"type": "text", "id": f"m{event_id}", "text": text, "quoteToken": "q"}, **fields
     )
+
+
+@contextlib.asynccontextmanager
+async def pushes_failing(
+    fake_line: FakeLine,
+    responder: Responder,
+    monkeypatch: pytest.MonkeyPatch,
+    delays: tuple[float, ...],
+    push_errors: int,
+    fail_reply: bool = True,
+    **settings: object,
+) -> AsyncIterator[TestClient]:
+    """A bot whose first `push_errors` pushes LINE refuses with a 500, retried after `delays`;
+    with `fail_reply`, its replies are refused too, so every answer is pushed."""
+    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", delays)
+    fake_line.fail_reply = fail_reply
+    fake_line.push_errors = push_errors
+    async with TestClient(TestServer(create_app(line_settings(fake_line, **settings), responder))) as client:
+        yield client
 
 
 def user(n: int) -> dict[str, str]:
@@ -358,10 +378,9 @@ async def test_a_push_that_fails_for_a_while_is_tried_again(fake_line: FakeLine,
 async def test_a_retried_answer_does_not_hold_up_the_customers_next_one(
     fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.5, 0.5))
-    fake_line.push_errors = 1  # the first push fails once
-    cfg = line_settings(fake_line)
-    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+    async with pushes_failing(
+        fake_line, responder, monkeypatch, (0.5, 0.5), push_errors=1, fail_reply=False
+    ) as client:  # the first push fails once
         # The first message's reply token is too old, so its answer is pushed (and fails once);
         # the next one's is fresh and must be used before it expires, not after the retries.
         stale = text_event("パスワードを忘れた", "slow-1", timestamp=now_ms() - 120_000)
@@ -379,11 +398,9 @@ async def test_a_retried_answer_does_not_hold_up_the_customers_next_one(
 async def test_a_line_outage_keeps_the_backlog_bounded(
     fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.2,) * 3)
-    fake_line.fail_reply = True
-    fake_line.push_errors = 10**6  # LINE's push is down for the whole test
-    cfg = line_settings(fake_line, LINE_MAX_PENDING=2)
-    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+    async with pushes_failing(
+        fake_line, responder, monkeypatch, (0.2,) * 3, push_errors=10**6, LINE_MAX_PENDING=2
+    ) as client:  # LINE's push is down for the whole test
         line = client.app[LINE]
         posts = [
             asyncio.ensure_future(post(client, body_of(text_event("zzzz", f"down-{n}", source=user(n)))))
@@ -401,11 +418,9 @@ async def test_a_line_outage_keeps_the_backlog_bounded(
 async def test_a_redelivery_during_the_retries_is_not_answered_twice(
     fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.3,))
-    fake_line.fail_reply = True
-    fake_line.push_errors = 1  # the first push fails, the retry goes through
-    cfg = line_settings(fake_line)
-    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+    async with pushes_failing(
+        fake_line, responder, monkeypatch, (0.3,), push_errors=1
+    ) as client:  # the first push fails, the retry goes through
         await post(client, body_of(text_event("パスワードを忘れた", "R1")))
         await asyncio.sleep(0.1)
         again = text_event("パスワードを忘れた", "R1", deliveryContext={"isRedelivery": True})
@@ -431,11 +446,7 @@ async def test_a_retry_cancelled_before_it_ran_gives_its_room_back_and_counts_as
 async def test_a_retry_cut_off_by_shutdown_is_counted_as_lost(
     fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (30.0,))
-    fake_line.fail_reply = True
-    fake_line.push_errors = 1
-    cfg = line_settings(fake_line)
-    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+    async with pushes_failing(fake_line, responder, monkeypatch, (30.0,), push_errors=1) as client:
         await post(client, body_of(text_event("パスワードを忘れた", "cut-off")))
         await asyncio.sleep(0.3)
         await client.app[LINE].drain(timeout=0.2)
@@ -446,11 +457,9 @@ async def test_a_retry_cut_off_by_shutdown_is_counted_as_lost(
 async def test_an_answer_lost_to_an_outage_is_counted_and_its_redelivery_answered(
     fake_line: FakeLine, responder: Responder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(line_module, "PUSH_RETRY_DELAYS", (0.01, 0.01))
-    fake_line.fail_reply = True
-    fake_line.push_errors = 3  # every attempt fails
-    cfg = line_settings(fake_line)
-    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+    async with pushes_failing(
+        fake_line, responder, monkeypatch, (0.01, 0.01), push_errors=3
+    ) as client:  # every attempt fails
         await post(client, body_of(text_event("パスワードを忘れた", "lost")))
         await client.app[LINE].drain()
         text = await (await client.get("/metrics")).text()
