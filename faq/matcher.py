@@ -417,7 +417,7 @@ def _overlap(
     with `unknown` (else `unknown_default`) pricing what no document holds."""
     total = 0.0
     found: list[index_module.Postings] = []
-    scale: list[float] = []
+    masses: list[np.ndarray] = []
     for item, weight in weights.items():
         posting = postings.get(item)
         if posting is None:
@@ -425,10 +425,9 @@ def _overlap(
         else:
             total += weight * posting.idf
             found.append(posting)
-            scale.append(weight)
+            # Scaled one posting at a time: cheaper than repeating a list of weights per document.
+            masses.append(posting.mass if weight == 1.0 else posting.mass * weight)
     if not found:
         return np.zeros(size), total
-    values = np.concatenate([posting.mass for posting in found])
-    if any(weight != 1.0 for weight in scale):
-        values *= np.repeat(scale, [posting.docs.size for posting in found])
+    values = np.concatenate(masses)
     return np.bincount(np.concatenate([posting.docs for posting in found]), weights=values, minlength=size), total
