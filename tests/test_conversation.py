@@ -207,6 +207,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今チャットで聞いてもいいですか", "faq"),  # asking here, not whether chat is open
         ("電話の受付はもう終了しましたか", "hours"),
         ("お昼休みもチャット対応してる？", "hours"),
+        ("いま チャット 対応中？", "hours"),  # a channel, then 対応中 as a question: open now?
+        ("電話って対応中ですか", "hours"),
+        ("チャットの問い合わせがまだ対応中です", "fallback"),  # an inquiry still handled, not the channel
         ("昼休みも電話つながる?", "hours"),
         ("お昼に問い合わせフォームから送ったけど返事が来ない", "faq"),  # at lunch, not about lunch hours
         # A complaint about a contact at lunch: tips on contacting us (support-tips), not lunch hours.
