@@ -197,7 +197,7 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今から電話しても大丈夫ですか", "hours"),  # may I call now
         ("受付ってもう終わった？", "hours"),  # closed for the day already?
         ("今日はもう電話おわった？", "hours"),  # the day first, then the channel
-        ("今日はもう入金の処理終わった?", "fallback"),  # a transfer finished, not our desk
+        ("今日はもう入金の処理終わった?", "faq"),  # a deposit processed yet: the deposit entry, not our desk
         ("キャンペーンはもう受付終了ですか?", "fallback"),  # a campaign's applications, not our desk
         ("IEOの抽選、もう受付終わったの?", "fallback"),
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
