@@ -29,6 +29,7 @@ class Intent(StrEnum):
 _ORDER = (Intent.HANDOFF, Intent.HOURS, Intent.THANKS, Intent.GREETING)
 SUPPORT_KEY = "about_support"
 ELSEWHERE_KEY = "elsewhere"
+BOT_KEY = "about_the_bot"
 REMEMBERED_TEXTS = 4096
 REMEMBERED_CHARS = 200  # what a button sends; longer texts are rarely repeated
 # A word written in kanji in a pattern also matches its reading in kana (担当者: たんとうしゃ),
@@ -52,6 +53,7 @@ class _Patterns:
     intents: dict[Intent, list[re.Pattern[str]]]
     support: list[re.Pattern[str]]
     elsewhere: list[re.Pattern[str]]
+    bot: list[re.Pattern[str]]
 
     @classmethod
     def compile(cls, data: dict[str, list[str]], min_reading: int | None) -> _Patterns:
@@ -64,7 +66,8 @@ class _Patterns:
         support = compiled(rules.pop(SUPPORT_KEY, []))
         # A short place name read aloud turns up inside other words (医院: イイン in でもいいんです).
         elsewhere = compiled(rules.pop(ELSEWHERE_KEY, []), None if min_reading is None else MIN_PLACE_READING)
-        return cls({Intent(name): compiled(items) for name, items in rules.items()}, support, elsewhere)
+        bot = compiled(rules.pop(BOT_KEY, []))
+        return cls({Intent(name): compiled(items) for name, items in rules.items()}, support, elsewhere, bot)
 
 
 class IntentRules:
@@ -96,6 +99,11 @@ class IntentRules:
         """Whether the message names a place or business with hours of its own (郵便局, a bank)."""
         folded = fold(text)
         return any(pattern.search(folded) for pattern in self._for(folded).elsewhere)
+
+    def about_the_bot(self, text: str) -> bool:
+        """Whether the message asks what it is talking to (ボットですか?, "are you a human?")."""
+        folded = fold(text)
+        return any(pattern.search(folded) for pattern in self._for(folded).bot)
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

@@ -24,6 +24,13 @@ REMEMBERED_ANSWERS = 4096
 TIMELY = frozenset({Intent.HOURS, Intent.HANDOFF})
 # How much of a message the intents read (the matcher reads less: faq.normalize.MAX_QUERY_CHARS).
 INTENT_CHARS = 10_000
+# The fixed texts of small talk, with the intent each reply carries; any other is a fallback's.
+BOT_TEXT = "about_bot"
+SMALL_TALK = {
+    Intent.GREETING.value: Intent.GREETING.value,
+    Intent.THANKS.value: Intent.THANKS.value,
+    BOT_TEXT: Intent.GREETING.value,  # what it is talking to: the greeting's introduction, said as an answer
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,9 @@ class Responder:
             intent = decisive[0]
             reply = self._hours_reply(lang, at, text) if intent is Intent.HOURS else self._handoff_reply(lang, at)
             return Answer(query, intent, lang, reply, match)
+        if self.rules.about_the_bot(text):
+            # Before the FAQ: "are you a bot?" is not a question about trading bots and the API.
+            return Answer(query, Intent.GREETING, lang, self.menu(lang, BOT_TEXT), match)
         tapped = self._titles.get(fold(text))
         if tapped is not None:
             return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, tapped), match)
@@ -146,7 +156,7 @@ class Responder:
     def menu(self, lang: str, key: str) -> Reply:
         """A fixed text (greeting, media, fallback...) with the topic menu."""
         menu = [_entry_button(lang, entry) for entry in self.matcher.kb.entries[:MENU_SIZE]]
-        intent = key if key in (Intent.GREETING.value, Intent.THANKS.value) else Intent.FALLBACK.value
+        intent = SMALL_TALK.get(key, Intent.FALLBACK.value)
         quick = () if key == "thanks" else self._with_staples(lang, menu)
         return Reply(texts.text(lang, key), quick, intent)
 

@@ -20,6 +20,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "セキュリティ、お問い合わせ方法についてお答えします。ご質問をどうぞ。"
         ),
         "thanks": "どういたしまして。ほかにご不明な点があれば、いつでもお気軽にどうぞ。",
+        "about_bot": (
+            "こちらは自動でお答えするサポートボットです。口座開設、入出金、取引、パスワード、二段階認証、API、"
+            "セキュリティ、お問い合わせ方法についてお答えします。担当者と話したい場合は「オペレーターと話す」を押してください。"
+        ),
         "fallback": (
             "申し訳ありません。ご質問に合う回答が見つかりませんでした。"
             "言い換えてお試しいただくか、下のメニューからお選びください。"
@@ -84,6 +88,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "What would you like to know?"
         ),
         "thanks": "You're welcome. If anything else is unclear, just ask.",
+        "about_bot": (
+            "This is the support bot, answering automatically. I can help with account opening, deposits and "
+            "withdrawals, trading, passwords, two-factor authentication, the API, security, and how to contact us. "
+            'To talk to a person, tap "Talk to a person".'
+        ),
         "fallback": ("Sorry, I could not find an answer to that. Please try rephrasing, or pick a topic below."),
         "empty": 'Please type your question, for example "deposit not showing" or "forgot password".',
         "media": "I cannot read stickers, images or other media. Please type your question, or pick a topic below.",

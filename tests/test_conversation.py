@@ -110,6 +110,36 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "says_what_it_is"),
+    [
+        ("are you a bot?", True),  # not the API entry, which trading bots pull towards
+        ("ボットですか？", True),
+        ("これって人間が返信してる？", True),
+        ("AIなの？", True),
+        ("あなたは人間ですか", True),
+        ("am i talking to a robot", True),
+        ("このチャットはAIですか", True),
+        ("APIでbot作れる？", False),  # a trading bot: the API entry
+        ("自動売買botは使える？", False),
+        ("AIで自動売買したい", False),
+        ("人に代わって", False),  # a request for a person: a handoff
+        ("are you open?", False),  # our hours
+    ],
+)
+async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(
+    converse: Converse, text: str, says_what_it_is: bool
+) -> None:
+    [reply] = await converse(text, at=TUE_1030)
+    if says_what_it_is:
+        assert reply.intent == "greeting" and reply.faq_id is None
+        assert "サポートボット" in reply.text or "support bot" in reply.text
+        assert not reply.text.startswith(("はい", "Yes"))  # "are you human?" is not answered yes
+        assert {"オペレーターと話す", "Talk to a person"} & {q.label for q in reply.quick_replies}
+    else:
+        assert reply.intent != "greeting"
+
+
+@pytest.mark.parametrize(
     ("text", "intent"),
     [
         ("ありがとうございました!", "thanks"),
