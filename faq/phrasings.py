@@ -162,30 +162,36 @@ class PhrasingModel:
         # What one seen feature costs each class before its own counts are added back.
         seen_features = max(1, np.unique(features).size)
         self._per_feature = (math.log(SMOOTHING) - np.log(totals + SMOOTHING * seen_features)) / TEMPERATURE
+        # Two more rows for the dense product, after every feature's: the per-feature cost, weighed
+        # by the features' total weight, and the priors, so that one product sums all three.
+        self._costs_row = size
+        if self._dense is not None:
+            self._dense = np.vstack([self._dense, self._per_feature, self._prior])
 
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
         ids, weights = self._features(analysis, grow=False)
-        if ids:
+        log_odds: list[float]
+        if self._dense is not None:
+            # One product: the features' gains, their cost and the priors. take() and dot() skip
+            # the generic indexing and matmul machinery, a few µs a message.
+            ids += [self._costs_row, self._costs_row + 1]
+            weights += [sum(weights), 1.0]
+            log_odds = np.dot(np.asarray(weights), self._dense.take(ids, axis=0)).tolist()
+        elif ids:
             seen = np.asarray(weights)
-            if self._dense is not None:
-                # take() and dot() skip the generic indexing and matmul machinery: a few µs a message.
-                log_odds: FloatArray = np.dot(seen, self._dense.take(ids, axis=0))
-            else:
-                rows = [self._sparse[feature] for feature in ids]
-                lengths = [classes.size for classes, _ in rows]
-                gains = np.concatenate([gain for _, gain in rows]) * np.repeat(seen, lengths)
-                counted = np.bincount(np.concatenate([c for c, _ in rows]), gains, minlength=self._prior.size)
-                log_odds = np.asarray(counted, dtype=np.float64)  # a weighted count is float already
-            log_odds += self._per_feature * sum(weights)
-            log_odds += self._prior
+            rows = [self._sparse[feature] for feature in ids]
+            lengths = [classes.size for classes, _ in rows]
+            gains = np.concatenate([gain for _, gain in rows]) * np.repeat(seen, lengths)
+            counted = np.bincount(np.concatenate([c for c, _ in rows]), gains, minlength=self._prior.size)
+            log_odds = (counted + self._per_feature * sum(weights) + self._prior).tolist()
         else:
-            log_odds = self._prior.copy()
-        log_odds -= np.maximum.reduce(log_odds)
-        np.exp(log_odds, out=log_odds)
-        total = np.add.reduce(log_odds)
-        share: FloatArray = log_odds[: self.n_entries]
-        share /= total
+            log_odds = self._prior.tolist()
+        # A softmax over a dozen numbers costs less in Python than in numpy's calls.
+        top = max(log_odds)
+        odds = [math.exp(value - top) for value in log_odds]
+        share: FloatArray = np.array(odds[: self.n_entries])
+        share /= math.fsum(odds)
         return share
 
     def _features(self, analysis: Analysis, grow: bool) -> tuple[list[int], list[float]]:
