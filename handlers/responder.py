@@ -89,15 +89,16 @@ class Responder:
         match = self.matcher.match(text, top=top)
         if not text.strip() or not any(ch.isalnum() for ch in text):
             return Answer(query, Intent.FALLBACK, lang, self.menu(lang, "empty"), match)
+        if self.rules.about_the_bot(text):
+            # A whole message asking what this is: before the FAQ ("are you a bot?" is not about
+            # trading bots and the API) and before a request for a person ("is this a real person?").
+            return Answer(query, Intent.GREETING, lang, self.menu(lang, BOT_TEXT), match)
         intents = self.rules.detect(text)
         decisive = [intent for intent in intents if intent in DECISIVE and not self._yields(intent, text, match)]
         if decisive:
             intent = decisive[0]
             reply = self._hours_reply(lang, at, text) if intent is Intent.HOURS else self._handoff_reply(lang, at)
             return Answer(query, intent, lang, reply, match)
-        if self.rules.about_the_bot(text):
-            # Before the FAQ: "are you a bot?" is not a question about trading bots and the API.
-            return Answer(query, Intent.GREETING, lang, self.menu(lang, BOT_TEXT), match)
         tapped = self._titles.get(fold(text))
         if tapped is not None:
             return Answer(query, Intent.FAQ, lang, self._faq_reply(lang, tapped), match)

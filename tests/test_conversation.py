@@ -110,33 +110,59 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "says_what_it_is"),
+    "text",
     [
-        ("are you a bot?", True),  # not the API entry, which trading bots pull towards
-        ("ボットですか？", True),
-        ("これって人間が返信してる？", True),
-        ("AIなの？", True),
-        ("あなたは人間ですか", True),
-        ("am i talking to a robot", True),
-        ("このチャットはAIですか", True),
-        ("APIでbot作れる？", False),  # a trading bot: the API entry
-        ("自動売買botは使える？", False),
-        ("AIで自動売買したい", False),
-        ("人に代わって", False),  # a request for a person: a handoff
-        ("are you open?", False),  # our hours
+        "are you a bot?",  # not the API entry, which trading bots pull towards
+        "hi, are you a bot?",
+        "are you a bot? 😅",
+        "ボットですか？🤔",
+        "すみません、これってボットですか？",
+        "ボットですか笑",
+        "これって人間が返信してる？",
+        "AIなの？",
+        "あなたは人間ですか",
+        "人間ですか？",
+        "人間の方ですか？",
+        "これって本物の人？",
+        "自動ですか？",
+        "誰が返信してるの？",
+        "人間が答えてるの？",
+        "ボットか人間か",
+        "am i talking to a robot",
+        "am i talking to a human?",
+        "is this a real person?",  # asks what this is; it does not ask for one
+        "who am i talking to?",
+        "bot or human?",
     ],
 )
-async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(
-    converse: Converse, text: str, says_what_it_is: bool
+async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(converse: Converse, text: str) -> None:
+    [reply] = await converse(text, at=TUE_1030)
+    assert reply.intent == "greeting" and reply.faq_id is None
+    assert "サポートボット" in reply.text or "support bot" in reply.text
+    assert not reply.text.startswith(("はい", "Yes"))  # "are you human?" is not answered yes
+    assert {"オペレーターと話す", "Talk to a person"} & {q.label for q in reply.quick_replies}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "faq_id"),
+    [
+        ("APIでbot作れる？", "faq", "api-usage"),  # a trading bot
+        ("自動売買botは使える？", "faq", "api-usage"),
+        ("AIで自動売買したい", "faq", "api-usage"),
+        ("bot", "faq", "api-usage"),  # a bare keyword is the API's, not a question about us
+        ("チャットボット", "faq", "chat-support"),
+        ("人に代わって", "handoff", None),
+        ("ボットですか？人と話したい", "handoff", None),  # asks for a person as well
+        ("is this a real person? I need help with a withdrawal", "handoff", None),
+        ("are you open?", "hours", None),
+        ("人です", "fallback", None),  # a statement, not a question
+    ],
+)
+async def test_what_only_mentions_a_bot_or_a_person_is_answered_as_before(
+    converse: Converse, text: str, intent: str, faq_id: str | None
 ) -> None:
     [reply] = await converse(text, at=TUE_1030)
-    if says_what_it_is:
-        assert reply.intent == "greeting" and reply.faq_id is None
-        assert "サポートボット" in reply.text or "support bot" in reply.text
-        assert not reply.text.startswith(("はい", "Yes"))  # "are you human?" is not answered yes
-        assert {"オペレーターと話す", "Talk to a person"} & {q.label for q in reply.quick_replies}
-    else:
-        assert reply.intent != "greeting"
+    assert (reply.intent, reply.faq_id) == (intent, faq_id)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +253,7 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今から電話しても大丈夫ですか", "hours"),  # may I call now
         ("受付ってもう終わった？", "hours"),  # closed for the day already?
         ("今日はもう電話おわった？", "hours"),  # the day first, then the channel
-        ("今日はもう入金の処理終わった?", "faq"),  # a deposit processed yet: the deposit entry, not our desk
+        ("今日はもう入金の処理終わった?", "faq"),  # a deposit processed yet (the deposit entry), not our desk
         ("キャンペーンはもう受付終了ですか?", "fallback"),  # a campaign's applications, not our desk
         ("IEOの抽選、もう受付終わったの?", "fallback"),
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
@@ -239,7 +265,13 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("お昼休みもチャット対応してる？", "hours"),
         ("いま チャット 対応中？", "hours"),  # a channel, then 対応中 as a question: open now?
         ("電話って対応中ですか", "hours"),
+        ("チャットって今対応中？", "hours"),
+        ("電話対応中でしょうか", "hours"),
+        ("チャット、対応中？", "hours"),
         ("チャットの問い合わせがまだ対応中です", "fallback"),  # an inquiry still handled, not the channel
+        ("問い合わせのステータスがサポート対応中", "fallback"),  # an inquiry's status
+        ("先週問い合わせたのにまだサポート対応中？", "faq"),
+        ("まだサポート対応中ですか？もう3日経ってます", "fallback"),
         ("昼休みも電話つながる?", "hours"),
         ("お昼に問い合わせフォームから送ったけど返事が来ない", "faq"),  # at lunch, not about lunch hours
         # A complaint about a contact at lunch: tips on contacting us (support-tips), not lunch hours.
