@@ -24,6 +24,11 @@ SPELLINGS = [
     ("ｸｲｯｸ入金", "deposit-not-reflected"),
     ("にゅうきんがはんえいされない", "deposit-not-reflected"),
     ("振り込んだのに残高が増えない", "deposit-not-reflected"),  # okurigana variant of 振込
+    # 処理中 is said of deposits too: the transfer named decides, not the status.
+    ("入金が処理中のまま", "deposit-not-reflected"),
+    ("入金 処理中", "deposit-not-reflected"),
+    ("振込が処理中のまま", "deposit-not-reflected"),
+    ("出金が処理中のまま", "withdrawal-delayed"),
     ("depost not showing", "deposit-not-reflected"),
     ("my deposti hasnt been refelcted", "deposit-not-reflected"),  # two typos, one a synonym's stem
     ("出勤が遅い", "withdrawal-delayed"),  # wrong kanji conversion of 出金
