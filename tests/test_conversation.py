@@ -133,12 +133,21 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         "is this a real person?",  # asks what this is; it does not ask for one
         "who am i talking to?",
         "bot or human?",
+        "こんにちは、ボットですか？",
+        "ボット？笑",
+        "ボットじゃないよね？",
+        "本当に人間ですか？",
+        "あなたは誰？",
+        "このチャットは有人ですか？",
+        "にんげんのかたですか？",  # kana alone
+        "you're a bot?",
+        "is this chat automated?",
     ],
 )
 async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(converse: Converse, text: str) -> None:
     [reply] = await converse(text, at=TUE_1030)
     assert reply.intent == "greeting" and reply.faq_id is None
-    assert "サポートボット" in reply.text or "support bot" in reply.text
+    assert "自動でお答えする" in reply.text or "answering automatically" in reply.text  # not the greeting's
     assert not reply.text.startswith(("はい", "Yes"))  # "are you human?" is not answered yes
     assert {"オペレーターと話す", "Talk to a person"} & {q.label for q in reply.quick_replies}
 
@@ -150,6 +159,9 @@ async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(conver
         ("自動売買botは使える？", "faq", "api-usage"),
         ("AIで自動売買したい", "faq", "api-usage"),
         ("bot", "faq", "api-usage"),  # a bare keyword is the API's, not a question about us
+        ("botです", "faq", "api-usage"),  # not a question
+        ("自動bot", "faq", "api-usage"),  # two bot words are not "bot or human?"
+        ("AI bot", "fallback", None),
         ("チャットボット", "faq", "chat-support"),
         ("人に代わって", "handoff", None),
         ("ボットですか？人と話したい", "handoff", None),  # asks for a person as well
@@ -163,6 +175,12 @@ async def test_what_only_mentions_a_bot_or_a_person_is_answered_as_before(
 ) -> None:
     [reply] = await converse(text, at=TUE_1030)
     assert (reply.intent, reply.faq_id) == (intent, faq_id)
+
+
+@pytest.mark.parametrize("text", ["is this real?", "are you real?", "AI人", "自動の", "あの人ですか？"])
+async def test_a_message_near_the_question_what_it_is_is_not_taken_for_it(converse: Converse, text: str) -> None:
+    [reply] = await converse(text, at=TUE_1030)  # whether something is genuine; fragments
+    assert "自動でお答えする" not in reply.text and "answering automatically" not in reply.text
 
 
 @pytest.mark.parametrize(
@@ -268,6 +286,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("チャットって今対応中？", "hours"),
         ("電話対応中でしょうか", "hours"),
         ("チャット、対応中？", "hours"),
+        ("今日チャット対応中ですか？", "hours"),
+        ("サポート対応中から変わりません", "fallback"),  # から is no question
+        ("問い合わせ、今サポート対応中ですか？", "faq"),  # the inquiry's status, not the channel
         ("チャットの問い合わせがまだ対応中です", "fallback"),  # an inquiry still handled, not the channel
         ("問い合わせのステータスがサポート対応中", "fallback"),  # an inquiry's status
         ("先週問い合わせたのにまだサポート対応中？", "faq"),
