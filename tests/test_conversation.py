@@ -262,6 +262,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("Can I get a rep for my referral code", "faq"),
         ("Can I get an agent for help with my withdrawal?", "handoff"),
         ("can I have a person review my account?", "handoff"),
+        ("I need a person", "handoff"),
+        ("human or bot? I need a person", "handoff"),
+        ("need human help", "handoff"),
+        ("do I need a person present for the video check?", "fallback"),  # a question, not a request
+        ("we need an agent code", "fallback"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours
