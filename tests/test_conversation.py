@@ -142,6 +142,8 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         "にんげんのかたですか？",  # kana alone
         "you're a bot?",
         "is this chat automated?",
+        "is this an automated reply?",
+        "are you a bot or not?",
     ],
 )
 async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(converse: Converse, text: str) -> None:
@@ -177,9 +179,11 @@ async def test_what_only_mentions_a_bot_or_a_person_is_answered_as_before(
     assert (reply.intent, reply.faq_id) == (intent, faq_id)
 
 
-@pytest.mark.parametrize("text", ["is this real?", "are you real?", "AI人", "自動の", "あの人ですか？"])
+@pytest.mark.parametrize(
+    "text", ["is this real?", "are you real?", "AI人", "自動の", "あの人ですか？", "誰か", "どなたか？"]
+)
 async def test_a_message_near_the_question_what_it_is_is_not_taken_for_it(converse: Converse, text: str) -> None:
-    [reply] = await converse(text, at=TUE_1030)  # whether something is genuine; fragments
+    [reply] = await converse(text, at=TUE_1030)  # whether something is genuine; fragments; "somebody!"
     assert "自動でお答えする" not in reply.text and "answering automatically" not in reply.text
 
 
@@ -266,7 +270,13 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("human or bot? I need a person", "handoff"),
         ("need human help", "handoff"),
         ("do I need a person present for the video check?", "fallback"),  # a question, not a request
+        ("Do I need a person to witness the KYC video?", "fallback"),
+        ("I need a person to co-sign", "fallback"),  # a third party, not our staff
+        ("we want an agent to list our token", "fallback"),
         ("we need an agent code", "fallback"),
+        ("Need an agent pls", "handoff"),
+        ("I need a person not a bot", "handoff"),
+        ("no human help needed, thanks", "thanks"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
         ("is anyone there", "fallback"),  # no when: not a question about our hours
@@ -294,6 +304,8 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今日チャット対応中ですか？", "hours"),
         ("サポート対応中から変わりません", "fallback"),  # から is no question
         ("問い合わせ、今サポート対応中ですか？", "faq"),  # the inquiry's status, not the channel
+        ("問い合わせしました。サポート対応中ですか？", "faq"),  # the status, in the next sentence
+        ("チャット対応中ですか😅", "hours"),
         ("チャットの問い合わせがまだ対応中です", "fallback"),  # an inquiry still handled, not the channel
         ("問い合わせのステータスがサポート対応中", "fallback"),  # an inquiry's status
         ("先週問い合わせたのにまだサポート対応中？", "faq"),
