@@ -144,6 +144,8 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         "is this chat automated?",
         "is this an automated reply?",
         "are you a bot or not?",
+        "hi there, are you a bot?",
+        "excuse me, are you human?",
     ],
 )
 async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(converse: Converse, text: str) -> None:
