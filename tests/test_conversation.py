@@ -290,6 +290,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("今日はもう電話おわった？", "hours"),  # the day first, then the channel
         ("今日はもう入金の処理終わった?", "faq"),  # a deposit processed yet (the deposit entry), not our desk
         ("キャンペーンはもう受付終了ですか?", "fallback"),  # a campaign's applications, not our desk
+        ("友達紹介キャンペーンってまだやってる?", "fallback"),  # a campaign's period, not our hours
+        ("is the promo still running today?", "fallback"),
+        ("キャンペーン中も電話サポートやってる?", "hours"),  # our channel, during a campaign
         ("IEOの抽選、もう受付終わったの?", "fallback"),
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
         ("今から電話番号を変えてもいい?", "faq"),  # changing a number, not calling us

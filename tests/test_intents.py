@@ -30,6 +30,7 @@ RUNS = [
     "いま" + "、" * 19_990 + "ちゃっとたいおうちゅうx",  # kana alone
     "。" * 19_990 + "チャット対応中ですか" + "😅" * 100 + "x",
     "i need a person" + " please" * 2_500 + "x",
+    "キャンペーン" + "あ" * 19_990,  # the places with hours of their own read the whole message twice
     "are you a bot" + "!" * 19_990 + "x",
     "ボットか" + "、" * 19_990 + "人間" + "😅" * 100 + "x",
 ]
