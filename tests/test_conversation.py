@@ -293,6 +293,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("友達紹介キャンペーンってまだやってる?", "fallback"),  # a campaign's period, not our hours
         ("is the promo still running today?", "fallback"),
         ("キャンペーン中も電話サポートやってる?", "hours"),  # our channel, during a campaign
+        ("キャンペーン期間中って土日も営業してますか?", "hours"),  # our business, during a campaign
+        ("what are your hours during the campaign?", "hours"),
+        ("年末セールってまだやってる?", "fallback"),
+        ("is the airdrop still open today?", "fallback"),
+        ("キャンセルしたいんだけど今日何時まで対応してる?", "hours"),  # キャンセル is not a sale (セール folds to セル)
         ("IEOの抽選、もう受付終わったの?", "fallback"),
         ("アプリの更新もう終わった?", "fallback"),  # something else finished, not our desk
         ("今から電話番号を変えてもいい?", "faq"),  # changing a number, not calling us
