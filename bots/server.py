@@ -99,7 +99,7 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
         customers["line"] = line
         app.router.add_post("/line/webhook", line.webhook)
     if not settings.missing_for_slack():
-        assert settings.slack_bot_token and settings.slack_signing_secret
+        assert settings.slack_bot_token
         slack = SlackChannel(
             conversation,
             settings.slack_bot_token,
@@ -111,7 +111,10 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             metrics=metrics,
         )
         app[SLACK] = slack
-        app.router.add_post("/slack/events", slack.events)
+        if settings.slack_signing_secret:
+            app.router.add_post("/slack/events", slack.events)
+        else:
+            log.info("slack: Socket Mode only; POST /slack/events off (SLACK_SIGNING_SECRET not set)")
     for platform, missing in (("LINE", settings.missing_for_line()), ("Slack", settings.missing_for_slack())):
         if missing:
             log.warning("%s channel off: %s not set", platform, ", ".join(missing))

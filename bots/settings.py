@@ -127,14 +127,10 @@ class Settings(KnowledgeSettings):
 
     def missing_for_slack(self) -> list[str]:
         """Slack settings that are absent (an empty list means Slack is on)."""
-        return [
-            name
-            for name, value in (
-                ("SLACK_BOT_TOKEN", self.slack_bot_token),
-                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
-            )
-            if not value
-        ]
+        required = [("SLACK_BOT_TOKEN", self.slack_bot_token)]
+        if not self.slack_app_token:  # over Socket Mode nothing comes by HTTP, so nothing is signed
+            required.append(("SLACK_SIGNING_SECRET", self.slack_signing_secret))
+        return [name for name, value in required if not value]
 
 
 S = TypeVar("S", bound=KnowledgeSettings)

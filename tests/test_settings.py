@@ -90,3 +90,10 @@ def test_a_credential_of_whitespace_alone_is_unset(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("LINE_CHANNEL_SECRET", " ")
     monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "token")
     assert load_settings(_env_file=None).missing_for_line() == ["LINE_CHANNEL_SECRET"]
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    assert load_settings(_env_file=None).missing_for_slack() == ["SLACK_SIGNING_SECRET"]  # over HTTP
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert load_settings(_env_file=None).missing_for_slack() == []  # nothing comes by HTTP to sign

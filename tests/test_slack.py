@@ -399,6 +399,44 @@ async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, respon
     assert post.body["channel"] == "C7" and post.body["thread_ts"] == "7.7" and "振込明細" in post.body["text"]
 
 
+async def test_socket_mode_needs_no_signing_secret_and_then_takes_nothing_over_http(
+    fake_slack: FakeSlack, responder: Responder
+) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@{BOT_USER}> 入金が反映されない",
+        "ts": "8.8",
+        "channel": "C8",
+    }
+    fake_slack.envelopes.append(
+        {
+            "envelope_id": "env-3",
+            "type": "events_api",
+            "accepts_response_payload": False,
+            "payload": {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event_id": "EvSockNoSecret",
+                "event_time": int(time.time()),
+                "event": event,
+                "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+            },
+        }
+    )
+    cfg = load_settings(
+        _env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_BASE_URL=fake_slack.api_url, SLACK_APP_TOKEN=APP_TOKEN
+    )
+    async with TestClient(TestServer(create_app(cfg, responder))) as client:
+        calls = await fake_slack.wait_for(2)
+        # No secret to check a signature with: the HTTP route is not there, even for a signed body.
+        refused = await client.post("/slack/events", data=b"{}", headers=signed_headers("{}"))
+        assert refused.status == 404
+    [post] = [c for c in calls if c.path == "/api/chat.postMessage"]
+    assert post.body["channel"] == "C8" and post.body["thread_ts"] == "8.8" and "振込明細" in post.body["text"]
+
+
 async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
     fake_slack: FakeSlack, responder: Responder, tmp_path: Path
 ) -> None:
