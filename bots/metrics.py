@@ -62,7 +62,9 @@ class Metrics:
     async def timing(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Observe how long each webhook takes to acknowledge."""
         platform = WEBHOOK_PATHS.get(request.path)
-        if platform is None:
+        # A path with no route (a channel that is off, /slack/events over Socket Mode) is a 404,
+        # not a webhook of that platform.
+        if platform is None or request.match_info.http_exception is not None:
             return await handler(request)
         started = time.perf_counter()
         try:

@@ -117,7 +117,8 @@ def create_app(settings: Settings, responder: Responder | None = None) -> web.Ap
             log.info("slack: Socket Mode only; POST /slack/events off (SLACK_SIGNING_SECRET not set)")
     for platform, missing in (("LINE", settings.missing_for_line()), ("Slack", settings.missing_for_slack())):
         if missing:
-            log.warning("%s channel off: %s not set", platform, ", ".join(missing))
+            socket_mode = " (or SLACK_APP_TOKEN, for Socket Mode)" if "SLACK_SIGNING_SECRET" in missing else ""
+            log.warning("%s channel off: %s not set%s", platform, ", ".join(missing), socket_mode)
 
     handoffs = None
     if slack is not None and settings.slack_handoff_channel:

@@ -1,4 +1,5 @@
-"""Slack adapter: slack-bolt's AsyncApp mounted on the shared aiohttp server at POST /slack/events.
+"""Slack adapter: slack-bolt's AsyncApp, mounted on the shared aiohttp server at POST /slack/events
+when a signing secret is set, and over Socket Mode when an app token is.
 
 Staff look up answers (`/faq`), see whether support is open (`/support-hours`), and ask the bot
 by mention or direct message. Every request is acknowledged before the work (Slack allows three
@@ -75,7 +76,7 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
 class SlackChannel:
-    """The Bolt app, its HTTP route and (optionally) its Socket Mode connection."""
+    """The Bolt app, its HTTP route (with a signing secret) and its Socket Mode connection (with an app token)."""
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class SlackChannel:
         _BOLT_LOG.addFilter(_token_given_twice)  # idempotent: a filter is added once
         # The token is the client's. Signatures are checked once, in `events`, before Bolt sees
         # the body: Bolt's own check would log the body and signature of a request it refuses.
+        # "" rather than None: given None, Bolt reads SLACK_SIGNING_SECRET from the environment itself.
         self.app = AsyncApp(client=client, signing_secret=signing_secret or "", request_verification_enabled=False)
         self._register()
 
@@ -179,9 +181,6 @@ class SlackChannel:
         if payload is None:
             log.warning("slack request refused: not an event, command or interaction")
             return web.json_response({"error": "not a Slack event, command or interaction"}, status=400)
-        event = payload.get("event")
-        kind = event.get("type") if isinstance(event, dict) else payload.get("type") or payload.get("command")
-        self.metrics.event_of("slack", str(kind or "?")[:32]).inc()
         try:
             bolt_response = await self.app.async_dispatch(
                 AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
@@ -201,6 +200,9 @@ class SlackChannel:
 
         # In a middleware, so events over HTTP and over Socket Mode are both taken once.
         async def once(body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+            event = body.get("event")
+            kind = event.get("type") if isinstance(event, dict) else body.get("type") or body.get("command")
+            self.metrics.event_of("slack", str(kind or "?")[:32]).inc()  # over HTTP and Socket Mode alike
             event_id = body.get("event_id")
             # Commands and interactions have no event id; their trigger id names them in logs.
             label = event_id if isinstance(event_id, str) else body.get("trigger_id")

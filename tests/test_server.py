@@ -29,7 +29,7 @@ async def test_healthz_reports_the_knowledge_version(caplog: pytest.LogCaptureFi
     off = [r.getMessage() for r in caplog.records if "channel off" in r.getMessage()]
     assert off == [
         "LINE channel off: LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN not set",
-        "Slack channel off: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set",
+        "Slack channel off: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set (or SLACK_APP_TOKEN, for Socket Mode)",
     ]
 
 

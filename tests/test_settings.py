@@ -95,5 +95,7 @@ def test_a_credential_of_whitespace_alone_is_unset(monkeypatch: pytest.MonkeyPat
 def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     assert load_settings(_env_file=None).missing_for_slack() == ["SLACK_SIGNING_SECRET"]  # over HTTP
+    monkeypatch.setenv("SLACK_APP_TOKEN", "  ")
+    assert load_settings(_env_file=None).missing_for_slack() == ["SLACK_SIGNING_SECRET"]  # whitespace is unset
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     assert load_settings(_env_file=None).missing_for_slack() == []  # nothing comes by HTTP to sign

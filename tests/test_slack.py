@@ -400,8 +400,11 @@ async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, respon
 
 
 async def test_socket_mode_needs_no_signing_secret_and_then_takes_nothing_over_http(
-    fake_slack: FakeSlack, responder: Responder
+    fake_slack: FakeSlack, responder: Responder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)  # the settings come from here alone
+    caplog.set_level(logging.INFO, logger="supportbot")
     event = {
         "type": "app_mention",
         "user": "U1",
@@ -433,8 +436,15 @@ async def test_socket_mode_needs_no_signing_secret_and_then_takes_nothing_over_h
         # No secret to check a signature with: the HTTP route is not there, even for a signed body.
         refused = await client.post("/slack/events", data=b"{}", headers=signed_headers("{}"))
         assert refused.status == 404
+        metrics = await (await client.get("/metrics")).text()
     [post] = [c for c in calls if c.path == "/api/chat.postMessage"]
     assert post.body["channel"] == "C8" and post.body["thread_ts"] == "8.8" and "振込明細" in post.body["text"]
+    # The event over the socket is counted; the 404 is no Slack webhook.
+    assert 'supportbot_events_total{platform="slack",type="app_mention"} 1.0' in metrics
+    assert 'supportbot_webhook_seconds_count{platform="slack"}' not in metrics
+    said = [r.getMessage() for r in caplog.records]
+    assert any("Socket Mode only; POST /slack/events off" in line for line in said)
+    assert not any("Slack channel off" in line for line in said)
 
 
 async def test_an_app_token_slack_refuses_stops_start_up_with_its_name(
