@@ -357,30 +357,33 @@ async def test_malformed_payloads_never_get_500(bot: TestClient, body: str, cont
     assert response.status < 500
 
 
-async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, responder: Responder) -> None:
+def mention_envelope(envelope_id: str, event_id: str, ts: str, channel: str) -> dict[str, Any]:
+    """A Socket Mode envelope carrying a mention that asks about a deposit."""
     event = {
         "type": "app_mention",
         "user": "U1",
         "text": f"<@{BOT_USER}> 入金が反映されない",
-        "ts": "7.7",
-        "channel": "C7",
+        "ts": ts,
+        "channel": channel,
     }
-    fake_slack.envelopes.append(
-        {
-            "envelope_id": "env-1",
-            "type": "events_api",
-            "accepts_response_payload": False,
-            "payload": {
-                "type": "event_callback",
-                "team_id": "T1",
-                "api_app_id": "A1",
-                "event_id": "EvSock",
-                "event_time": int(time.time()),
-                "event": event,
-                "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
-            },
-        }
-    )
+    return {
+        "envelope_id": envelope_id,
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "payload": {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+        },
+    }
+
+
+async def test_socket_mode_runs_the_same_listeners(fake_slack: FakeSlack, responder: Responder) -> None:
+    fake_slack.envelopes.append(mention_envelope("env-1", "EvSock", "7.7", "C7"))
     # Slack retries an envelope it thinks was lost: same event_id, new envelope.
     fake_slack.envelopes.append({**fake_slack.envelopes[0], "envelope_id": "env-2", "retry_attempt": 1})
     cfg = load_settings(
@@ -405,29 +408,7 @@ async def test_socket_mode_needs_no_signing_secret_and_then_takes_nothing_over_h
     for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)  # the settings come from here alone
     caplog.set_level(logging.INFO, logger="supportbot")
-    event = {
-        "type": "app_mention",
-        "user": "U1",
-        "text": f"<@{BOT_USER}> 入金が反映されない",
-        "ts": "8.8",
-        "channel": "C8",
-    }
-    fake_slack.envelopes.append(
-        {
-            "envelope_id": "env-3",
-            "type": "events_api",
-            "accepts_response_payload": False,
-            "payload": {
-                "type": "event_callback",
-                "team_id": "T1",
-                "api_app_id": "A1",
-                "event_id": "EvSockNoSecret",
-                "event_time": int(time.time()),
-                "event": event,
-                "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
-            },
-        }
-    )
+    fake_slack.envelopes.append(mention_envelope("env-3", "EvSockNoSecret", "8.8", "C8"))
     cfg = load_settings(
         _env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_BASE_URL=fake_slack.api_url, SLACK_APP_TOKEN=APP_TOKEN
     )
