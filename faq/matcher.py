@@ -286,7 +286,7 @@ class Matcher:
                 labelled.append((example.query, labels))
         # Analysed one at a time as the model counts, so no text's analysis outlives its turn.
         taught = ((self._analyze(text), labels) for text, labels in labelled)
-        return PhrasingModel(len(kb.entries), taught, self.index.terms)
+        return PhrasingModel.learn(len(kb.entries), taught, self.index.terms)
 
     def _stranger_factor(self, analysis: Analysis) -> float:
         """Less confidence when the words the base knows belong to something it does not.

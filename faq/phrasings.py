@@ -44,24 +44,37 @@ def enough(examples: Collection[Labelled]) -> bool:
 
 
 class PhrasingModel:
-    """P(entry | text) for `n_entries` entries; class `n_entries` means "none of them"."""
+    """P(entry | text) for `n_entries` entries; class `n_entries` means "none of them".
+
+    `learn` counts a model from labelled texts and `from_state` reads a saved one; both give the
+    constructor what was counted: the numbered features, the documents of each class and the
+    counts as (feature, class, count) columns.
+    """
 
     def __init__(
         self,
         n_entries: int,
+        vocabulary: Vocabulary,
+        documents: FloatArray,
+        counts: tuple[IntArray, IntArray, FloatArray],
+        dense_up_to: int = DENSE_CLASSES,
+    ) -> None:
+        self.n_entries = n_entries
+        self._vocabulary = vocabulary
+        self._build(documents, *counts, dense_up_to)
+
+    @classmethod
+    def learn(
+        cls,
+        n_entries: int,
         examples: Iterable[tuple[Analysis, Sequence[int]]],
         known: Container[str] = (),
         dense_up_to: int = DENSE_CLASSES,
-    ) -> None:
-        # An example labelled with several classes (either entry answers it) counts a share to
-        # each. `known` is the knowledge base's vocabulary, against which words count as unknown.
-        self.n_entries = n_entries
-        self._known = known
-        # Features are numbered: terms and reading n-grams as they are first seen, after the
-        # kinds of unknown word (_UNKNOWN_KINDS).
-        self._terms: dict[str, int] = {}
-        self._grams: dict[str, int] = {}
-        self._kinds: frozenset[int] = frozenset(range(len(_UNKNOWN_KINDS)))
+    ) -> PhrasingModel:
+        """The model of labelled texts: an example labelled with several classes (either entry
+        answers it) counts a share to each; `known` is the knowledge base's vocabulary, against
+        which words count as unknown."""
+        vocabulary = Vocabulary(known)
         n_classes = n_entries + 1
         counts: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         documents = np.zeros(n_classes)
@@ -69,7 +82,7 @@ class PhrasingModel:
             if not labels or not all(0 <= label < n_classes for label in labels):
                 raise ValueError(f"labels must be classes 0..{n_entries}, not {tuple(labels)!r}")
             share = 1.0 / len(labels)
-            ids, weights = self._features(analysis, grow=True)
+            ids, weights = vocabulary.features(analysis, grow=True)
             for label in labels:
                 documents[label] += share
                 for feature, weight in zip(ids, weights, strict=True):
@@ -77,24 +90,23 @@ class PhrasingModel:
         if not documents.any():
             raise ValueError("a phrasing model needs at least one example")
         # Like any feature no example had, a kind of unknown word never seen says nothing.
-        self._kinds = frozenset(kind for kind in self._kinds if kind in counts)
+        vocabulary.kinds = frozenset(kind for kind in vocabulary.kinds if kind in counts)
         cells = [(feature, label, count) for feature, by_class in counts.items() for label, count in by_class.items()]
         features, classes, values = zip(*cells, strict=True) if cells else ((), (), ())
-        self._build(
-            documents,
+        columns = (
             np.array(features, dtype=np.intp),
             np.array(classes, dtype=np.intp),
             np.array(values, dtype=np.float64),
-            dense_up_to,
         )
+        return cls(n_entries, vocabulary, documents, columns, dense_up_to)
 
     def state(self) -> dict[str, Any]:
         """What the model learnt, as JSON data that `from_state` turns back into this model."""
         return {
             "n_entries": self.n_entries,
-            "terms": self._terms,
-            "grams": self._grams,
-            "kinds": sorted(self._kinds),
+            "terms": self._vocabulary.terms,
+            "grams": self._vocabulary.grams,
+            "kinds": sorted(self._vocabulary.kinds),
             "documents": self._documents.tolist(),
             "counts": [self._features_counted.tolist(), self._classes_counted.tolist(), self._counted.tolist()],
         }
@@ -105,29 +117,25 @@ class PhrasingModel:
     ) -> PhrasingModel:
         """The model `state()` described, with the same vocabulary `known`; ValueError if malformed."""
         try:
-            model = cls.__new__(cls)
-            model.n_entries = int(state["n_entries"])
-            model._known = known
-            model._terms = {str(term): int(number) for term, number in state["terms"].items()}
-            model._grams = {str(gram): int(number) for gram, number in state["grams"].items()}
-            model._kinds = frozenset(int(kind) for kind in state["kinds"])
+            n_entries = int(state["n_entries"])
+            vocabulary = Vocabulary(known)
+            vocabulary.terms = {str(term): int(number) for term, number in state["terms"].items()}
+            vocabulary.grams = {str(gram): int(number) for gram, number in state["grams"].items()}
+            vocabulary.kinds = frozenset(int(kind) for kind in state["kinds"])
             documents = np.array(state["documents"], dtype=np.float64)
             features, classes, values = (np.array(column) for column in state["counts"])
-            size = len(_UNKNOWN_KINDS) + len(model._terms) + len(model._grams)
-            if documents.shape != (model.n_entries + 1,) or not documents.any():
+            if documents.shape != (n_entries + 1,) or not documents.any():
                 raise ValueError("documents do not match the classes")
             if not features.shape == classes.shape == values.shape or features.ndim != 1:
                 raise ValueError("count columns differ in length")
-            if features.size and not (features.min() >= 0 and features.max() < size):
+            if features.size and not (features.min() >= 0 and features.max() < vocabulary.size):
                 raise ValueError("a count names an unknown feature")
-            if classes.size and not (classes.min() >= 0 and classes.max() <= model.n_entries):
+            if classes.size and not (classes.min() >= 0 and classes.max() <= n_entries):
                 raise ValueError("a count names an unknown class")
-            model._build(
-                documents, features.astype(np.intp), classes.astype(np.intp), values.astype(np.float64), dense_up_to
-            )
+            columns = (features.astype(np.intp), classes.astype(np.intp), values.astype(np.float64))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a phrasing model state: {exc!r}") from exc
-        return model
+        return cls(n_entries, vocabulary, documents, columns, dense_up_to)
 
     def _build(
         self, documents: FloatArray, features: IntArray, classes: IntArray, values: FloatArray, dense_up_to: int
@@ -137,7 +145,7 @@ class PhrasingModel:
         self._features_counted, self._classes_counted, self._counted = features, classes, values
         n_classes = self.n_entries + 1
         totals = np.bincount(classes, values, minlength=n_classes)
-        size = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
+        size = self._vocabulary.size
         # The temperature tempers the evidence of the words, not how common each class is: it
         # divides the gains and the per-feature costs, and not the priors.
         gains = np.log1p(values / SMOOTHING) / TEMPERATURE
@@ -170,7 +178,7 @@ class PhrasingModel:
 
     def probabilities(self, analysis: Analysis) -> FloatArray:
         """P(entry | text) for every entry; what is left to 1 is P(none)."""
-        ids, weights = self._features(analysis, grow=False)
+        ids, weights = self._vocabulary.features(analysis, grow=False)
         log_odds: list[float]
         if self._dense is not None:
             # One product: the features' gains, their cost and the priors. take() and dot() skip
@@ -194,7 +202,24 @@ class PhrasingModel:
         share /= math.fsum(odds)
         return share
 
-    def _features(self, analysis: Analysis, grow: bool) -> tuple[list[int], list[float]]:
+
+class Vocabulary:
+    """The numbered features of a phrasing model: the kinds of unknown word first (_UNKNOWN_KINDS),
+    then terms and reading n-grams as they were first seen. A word counts as unknown against
+    `known`, the knowledge base's vocabulary."""
+
+    def __init__(self, known: Container[str] = ()) -> None:
+        self.known = known
+        self.terms: dict[str, int] = {}
+        self.grams: dict[str, int] = {}
+        self.kinds: frozenset[int] = frozenset(range(len(_UNKNOWN_KINDS)))
+
+    @property
+    def size(self) -> int:
+        """How many features there are."""
+        return len(_UNKNOWN_KINDS) + len(self.terms) + len(self.grams)
+
+    def features(self, analysis: Analysis, grow: bool) -> tuple[list[int], list[float]]:
         """The numbered features of a text with their weights: terms, reading n-grams and unknown
         words by kind; while learning (`grow`), new terms and n-grams get numbers."""
         # Unknown words say what no single word can: a brand the base has never seen (Gmail,
@@ -203,10 +228,10 @@ class PhrasingModel:
         ids: list[int] = []
         weights: list[float] = []
         unknown = [0.0] * len(_UNKNOWN_KINDS)
-        known = self._known
+        known = self.known
         # In a fixed order while learning, so the numbers (and a saved state) do not depend on hashing.
         for term, weight in sorted(analysis.terms.items()) if grow else analysis.terms.items():
-            feature = self._number(self._terms, term) if grow else self._terms.get(term)
+            feature = self._number(self.terms, term) if grow else self.terms.get(term)
             if feature is not None:
                 ids.append(feature)
                 weights.append(weight * DIRECTION_WEIGHT if term in analysis.directed else weight)
@@ -214,13 +239,13 @@ class PhrasingModel:
                 unknown[_unknown_kind(term, analysis)] += weight
         # In one order whatever the hash seed, learning or not.
         if grow:
-            ids += [self._number(self._grams, gram) for gram in sorted(analysis.ngrams)]
+            ids += [self._number(self.grams, gram) for gram in sorted(analysis.ngrams)]
         else:
-            grams = self._grams
+            grams = self.grams
             ids += [grams[gram] for gram in sorted(analysis.ngrams) if gram in grams]
         weights += [1.0] * (len(ids) - len(weights))
         for feature, weight in enumerate(unknown):
-            if weight and feature in self._kinds:
+            if weight and feature in self.kinds:
                 ids.append(feature)
                 weights.append(weight)
         return ids, weights
@@ -229,7 +254,7 @@ class PhrasingModel:
         """The number of a term or n-gram, given the next free one when it is new."""
         found = numbers.get(key)
         if found is None:
-            found = numbers[key] = len(_UNKNOWN_KINDS) + len(self._terms) + len(self._grams)
+            found = numbers[key] = self.size
         return found
 
 

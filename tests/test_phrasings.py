@@ -22,7 +22,7 @@ TAUGHT = [
 @pytest.fixture(scope="module")
 def model() -> tuple[PhrasingModel, Analyzer]:
     analyzer = Analyzer()
-    return PhrasingModel(2, [(analyzer.analyze(text), labels) for text, labels in TAUGHT]), analyzer
+    return PhrasingModel.learn(2, [(analyzer.analyze(text), labels) for text, labels in TAUGHT]), analyzer
 
 
 @pytest.mark.parametrize(
@@ -48,26 +48,28 @@ def test_what_is_not_ours_leaves_the_entries_little(model: tuple[PhrasingModel, 
 def test_a_text_of_unseen_words_gets_the_priors() -> None:
     analyzer = Analyzer()
     taught = [(analyzer.analyze(text), (0,)) for text in ("入金が反映されない", "振り込んだ", "入金が遅い")]
-    model = PhrasingModel(2, [*taught, (analyzer.analyze("パスワードを忘れた"), (1,))])
+    model = PhrasingModel.learn(2, [*taught, (analyzer.analyze("パスワードを忘れた"), (1,))])
     assert np.allclose(model.probabilities(analyzer.analyze("zzzz")), [0.75, 0.25])
 
 
 def test_an_example_with_two_labels_counts_a_share_to_each() -> None:
     # Priors from 1.5 and 0.5 examples; full counts for both labels would give 2/3 and 1/3.
     analyzer = Analyzer()
-    model = PhrasingModel(2, [(analyzer.analyze("ログインできない"), (0, 1)), (analyzer.analyze("パスワード"), (0,))])
+    model = PhrasingModel.learn(
+        2, [(analyzer.analyze("ログインできない"), (0, 1)), (analyzer.analyze("パスワード"), (0,))]
+    )
     assert np.allclose(model.probabilities(analyzer.analyze("zzzz")), [0.75, 0.25])
 
 
 @pytest.mark.parametrize("labels", [(), (3,), (-1,)])
 def test_labels_outside_the_classes_are_refused(labels: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match=r"labels must be classes 0\.\.2"):
-        PhrasingModel(2, [(Analyzer().analyze("入金"), labels)])
+        PhrasingModel.learn(2, [(Analyzer().analyze("入金"), labels)])
 
 
 def test_a_model_needs_an_example() -> None:
     with pytest.raises(ValueError, match="at least one example"):
-        PhrasingModel(2, [])
+        PhrasingModel.learn(2, [])
 
 
 def test_words_the_base_does_not_know_teach_what_is_not_ours() -> None:
@@ -80,8 +82,8 @@ def test_words_the_base_does_not_know_teach_what_is_not_ours() -> None:
         (analyzer.analyze("Netflixのパスワードを忘れた"), (1,)),
         (analyzer.analyze("Instagram password forgot"), (1,)),
     ]
-    model = PhrasingModel(1, taught, known)
-    blind = PhrasingModel(1, taught)
+    model = PhrasingModel.learn(1, taught, known)
+    blind = PhrasingModel.learn(1, taught)
     gmail = analyzer.analyze("Gmailのパスワード忘れた")
     assert model.probabilities(gmail)[0] < 0.5 < blind.probabilities(gmail)[0]
     assert model.probabilities(analyzer.analyze("パスワード忘れた"))[0] > 0.5
@@ -99,7 +101,7 @@ def test_other_companies_names_are_one_kind_learnt_from_any_of_them() -> None:
         (analyzer.analyze("PayPayにチャージしたのに反映されない"), (1,)),
         (analyzer.analyze("Suicaにチャージしたのに反映されない"), (1,)),
     ]
-    model = PhrasingModel(1, taught, known)
+    model = PhrasingModel.learn(1, taught, known)
     named = model.probabilities(analyzer.analyze("nanacoにチャージしたのに反映されない"))[0]
     unnamed = model.probabilities(analyzer.analyze("財布にチャージしたのに反映されない"))[0]
     assert named < 0.5 < unnamed
@@ -109,8 +111,8 @@ def test_many_classes_keep_sparse_rows_and_agree_with_the_dense_matrix() -> None
     analyzer = Analyzer()
     known = {*analyzer.analyze("パスワードを忘れた").terms}
     taught = [(analyzer.analyze(text), labels) for text, labels in [*TAUGHT, ("Gmailのパスワード", (2,))]]
-    dense = PhrasingModel(2, taught, known)
-    sparse = PhrasingModel(2, taught, known, dense_up_to=0)
+    dense = PhrasingModel.learn(2, taught, known)
+    sparse = PhrasingModel.learn(2, taught, known, dense_up_to=0)
     for text in ("入金したのに反映されてない", "Netflixのパスワード", "zzzz", "ログインできません"):
         analysis = analyzer.analyze(text)
         assert np.allclose(dense.probabilities(analysis), sparse.probabilities(analysis))
@@ -121,7 +123,7 @@ def test_a_saved_state_gives_back_the_same_model(dense_up_to: int) -> None:
     analyzer = Analyzer()
     known = {*analyzer.analyze("パスワードを忘れた").terms}
     taught = [(analyzer.analyze(text), labels) for text, labels in [*TAUGHT, ("Gmailのパスワード", (2,))]]
-    learnt = PhrasingModel(2, taught, known)
+    learnt = PhrasingModel.learn(2, taught, known)
     restored = PhrasingModel.from_state(json.loads(json.dumps(learnt.state())), known, dense_up_to=dense_up_to)
     for text in ("入金したのに反映されてない", "Netflixのパスワード", "zzzz", "ログインできません"):
         analysis = analyzer.analyze(text)
@@ -143,7 +145,7 @@ def test_a_saved_state_gives_back_the_same_model(dense_up_to: int) -> None:
 )
 def test_a_malformed_state_is_refused(field: str, value: object) -> None:
     analyzer = Analyzer()
-    state = PhrasingModel(2, [(analyzer.analyze(text), labels) for text, labels in TAUGHT]).state()
+    state = PhrasingModel.learn(2, [(analyzer.analyze(text), labels) for text, labels in TAUGHT]).state()
     with pytest.raises(ValueError):
         PhrasingModel.from_state({**state, field: value})
     with pytest.raises(ValueError):
