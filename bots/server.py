@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+import faq
 from bots import logs
 from bots.core import build_responder
 from bots.line import LineChannel
@@ -193,11 +194,12 @@ def serve(settings: Settings, host: str, port: int | None) -> int:
     gc.freeze()
     listen = port or settings.port
     log.info(
-        "starting on %s:%d: knowledge %s, database %s",
+        "starting on %s:%d: knowledge %s, database %s, matcher %s",
         host,
         listen,
         app[CONVERSATION].responder.matcher.kb.version,
         app[STORAGE].engine.dialect.name,
+        "compiled" if faq.native() else "pure Python (not compiled at install: see setup.py)",
     )
     if not app[STORAGE].shared:
         log.info(
