@@ -363,7 +363,9 @@ class Matcher:
         found = None
         if limit and not word.isdigit():  # a number is not a misspelt word
             best = process.extractOne(word, terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit)
-            found = best[0] if best else None
+            # Two edits that also change the first letter make another word more often than a typo
+            # (sticker is no ticket, evening no opening).
+            found = best[0] if best and (best[1] < 2 or best[0][0] == word[0]) else None
         if len(known) < 100_000:
             known[word] = found
         return found

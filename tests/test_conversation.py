@@ -220,6 +220,9 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("担当者の名前を教えて", "fallback"),  # about staff, not asking for one
         ("今電話やってる?", "hours"),
         ("いますぐ電話つながる?", "hours"),
+        ("いまでんわつうじる？", "hours"),  # 通じる, in kana
+        ("土日もチャット通じますか", "hours"),
+        ("今の説明じゃ意味が通じないんだけど", "fallback"),  # a sense that does not get through, no channel
         # います of a polite ending is no "now", and "now" does not reach into the next sentence.
         ("自分で調べようと思っています。公式サイトを開いたけどヘルプの記事はどこ?", "faq"),
         ("今は自宅です。アプリを開いても二段階認証のコードが来ない", "faq"),

@@ -142,6 +142,8 @@ OFF_TOPIC = [
     "gmailのパスワード忘れた",  # a name, not a misspelt "email"
     "TikTok password reset",  # an English name before the words it owns
     "facebook 2fa code not coming",
+    # Two edits that change the first letter make another word, not a typo (ticket).
+    "(sticker)",
     # Names the dictionary lacks, known by how they are written: a capital inside, or mid-sentence.
     "how do I reset my Coinbase password",
     "PayPal withdrawal to my bank is taking forever",
