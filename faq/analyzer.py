@@ -418,8 +418,9 @@ class Analyzer:
             return _Token(
                 reading,
                 (),
-                possessive=surface == "の" and pos[0] == "助詞",
-                locative=surface == "で" and pos[0] == "助詞",
+                # In katakana too: a message typed in half-width kana has its particles so (ｲﾝｽﾀ ﾉ ﾊﾟｽﾜｰﾄﾞ).
+                possessive=surface in ("の", "ノ") and pos[0] == "助詞",
+                locative=surface in ("で", "デ") and pos[0] == "助詞",
                 numeral=pos[1] == "数詞",
                 measure=measure,
             )

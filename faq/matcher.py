@@ -221,6 +221,8 @@ class Matcher:
                 nearest = self._correct(word.lower())
                 if nearest is None and (nearest := self._correct(word.lower(), phrases=True)) is not None:
                     phrased.add(word)
+                if nearest is None and (stem := self.analyzer.latin_term(word)) != word.lower():
+                    nearest = self._correct(stem)  # depositted: its stem depositt is one edit from deposit
                 if nearest is not None:
                     respelt[word] = nearest
 
@@ -335,8 +337,12 @@ class Matcher:
                     if part in terms:
                         terms[part] = max(terms[part], weight)
         # A name is not a misspelling: Gmail is not "email".
-        for term in [t for t in terms if t not in known and t.isascii() and t not in analysis.proper]:
-            corrected = self._correct(term)
+        for term in [
+            t for t in terms if t.isascii() and t not in analysis.proper and (t not in known or t in self._spelled)
+        ]:
+            # An inflected synonym (deposits, depositing: the stem deposit) is its group's, even
+            # where the index also knows the stem.
+            corrected = term if term in self._spelled else self._correct(term)
             if corrected is not None:
                 weight = terms.pop(term)
                 # A synonym's spelling stands for its group, as it does when spelt right.

@@ -34,6 +34,7 @@ SPELLINGS = [
     ("出勤が遅い", "withdrawal-delayed"),  # wrong kanji conversion of 出金
     ("しゅっきんおそい", "withdrawal-delayed"),
     ("withdrawl delayed", "withdrawal-delayed"),
+    ("depositted yen yesterday still nothing in acount", "deposit-not-reflected"),  # its stem is one edit away
     ("ＡＰＩ", "api-usage"),  # full-width Latin
     ("ＡＰＩの使い方", "api-usage"),
     ("api key", "api-usage"),
@@ -142,6 +143,7 @@ OFF_TOPIC = [
     "gmailのパスワード忘れた",  # a name, not a misspelt "email"
     "TikTok password reset",  # an English name before the words it owns
     "facebook 2fa code not coming",
+    "ｲﾝｽﾀ ﾉ ﾊﾟｽﾜｰﾄﾞ ﾜｽﾚﾀ",  # half-width kana writes the particle の as ﾉ
     # Two edits that change the first letter make another word, not a typo (ticket).
     "(sticker)",
     # Names the dictionary lacks, known by how they are written: a capital inside, or mid-sentence.
