@@ -1,9 +1,11 @@
 """Build: the matcher's hot modules are compiled with mypyc (about a third faster a message).
 
-The build records a hash of each source it compiled (faq/native_build.json): faq/__init__.py
-refuses a compiled module whose source has changed since, since it would run the old code.
-SUPPORTBOT_PURE_PYTHON=1 at install compiles nothing, which suits editing those modules. Without
-a C compiler the build falls back to pure Python too; `supportbot serve` logs which one runs.
+All or nothing: if any part fails to compile (no C compiler, a compiler warning that mypyc turns
+into an error), the build removes what it built, says so loudly, and the modules run from their
+sources. After a build that succeeds it records, beside the modules it built, a hash of each
+source it compiled and of each file it made (faq/native_build.json): faq/__init__.py refuses
+compiled modules that the record does not vouch for, since Python would import them in place of
+their sources and quietly run old code. SUPPORTBOT_PURE_PYTHON=1 at install compiles nothing.
 """
 
 from __future__ import annotations
@@ -11,27 +13,64 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 COMPILED = ["faq/normalize.py", "faq/analyzer.py", "faq/index.py", "faq/phrasings.py", "faq/matcher.py"]
-RECORD = Path("faq/native_build.json")
+RECORD = "faq/native_build.json"
+
+
+def _digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# The sources as mypyc reads them below, which is what the extensions will be built from.
+SOURCES = {Path(path).name: _digest(path) for path in COMPILED}
+
+
+class BuildNative(build_ext):
+    """Builds the compiled modules all or none, and records what they were built from."""
+
+    def run(self) -> None:
+        """Build, then record; on any failure remove every output and leave the sources to run."""
+        try:
+            super().run()
+        except Exception as exc:
+            for path in self._outputs(in_place=self.inplace):
+                path.unlink(missing_ok=True)
+            # pip shows this only with -v: `supportbot serve` logs which matcher runs, and .ci/run checks.
+            print(f"*** supportbot: the matcher was not compiled ({exc}); it runs from source ***", file=sys.stderr)
+            return
+        built = {path.name: _digest(path) for path in self._outputs(in_place=False)}
+        shared = [ext.name for ext in self.extensions if "." not in ext.name]  # mypyc's library of the modules
+        record = json.dumps({"sources": SOURCES, "built": built, "shared": shared}, indent=1, sort_keys=True)
+        for folder in {Path(self.build_lib, "faq"), *([Path("faq")] if self.inplace else [])}:
+            folder.mkdir(parents=True, exist_ok=True)
+            Path(folder, Path(RECORD).name).write_text(record + "\n")
+
+    def _outputs(self, in_place: bool) -> list[Path]:
+        """The files the extensions are built as and, with `in_place`, their copies beside the sources."""
+        build_py = self.get_finalized_command("build_py")
+        paths = []
+        for ext in self.extensions:
+            fullname = self.get_ext_fullname(ext.name)
+            filename = self.get_ext_filename(fullname)
+            paths.append(Path(self.build_lib, filename))
+            if in_place:
+                paths.append(Path(build_py.get_package_dir(fullname.rpartition(".")[0]), os.path.basename(filename)))
+        return paths
 
 
 def extensions() -> list[Extension]:
-    """The compiled modules, or none when pure Python is asked for, with their record."""
-    pure = bool(os.environ.get("SUPPORTBOT_PURE_PYTHON"))
-    sources = {} if pure else {Path(p).name: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in COMPILED}
-    RECORD.write_text(json.dumps(sources, indent=1, sort_keys=True) + "\n")
-    if pure:
+    """The compiled modules, or none when pure Python is asked for."""
+    if os.environ.get("SUPPORTBOT_PURE_PYTHON"):
         return []
     from mypyc.build import mypycify
 
-    built = mypycify(COMPILED, opt_level="3")
-    for extension in built:
-        extension.optional = True  # no C compiler: the sources run, as logged at start-up
-    return built
+    return mypycify(COMPILED, opt_level="3")
 
 
-setup(ext_modules=extensions())
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildNative})

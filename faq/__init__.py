@@ -1,39 +1,59 @@
 """The knowledge and the matcher: text in, ranked entries out. Pure and synchronous.
 
 The matcher's hot modules are compiled with mypyc at install (setup.py). Python imports a compiled
-module in place of its source, so one built from another version of the source would quietly run
-old code: importing stops instead, and says how to rebuild.
+module in place of its source, so one built from another version of the source, or by another
+build, would quietly run other code: importing stops instead, and says how to rebuild. The build's
+record (native_build.json) vouches for each source it compiled and each file it made.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
-from importlib.machinery import EXTENSION_SUFFIXES
+from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader
 from pathlib import Path
 
 _HERE = Path(__file__).parent
 
 
-def _outdated_builds() -> list[str]:
-    """The sources of this package whose compiled module was not built from them as they are."""
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _unvouched_builds() -> list[str]:
+    """The compiled modules here (and mypyc's library of them) that the build's record does not
+    vouch for, as built from the sources beside them by the build that wrote it."""
+    compiled = {
+        source: built
+        for suffix in EXTENSION_SUFFIXES
+        for built in _HERE.glob("*" + suffix)
+        if (source := _HERE / (built.name.removesuffix(suffix) + ".py")).is_file()
+    }
+    if not compiled:
+        return []
     try:
-        recorded = json.loads((_HERE / "native_build.json").read_text())
-    except (OSError, ValueError):
-        recorded = {}
-    outdated = set()
-    for suffix in EXTENSION_SUFFIXES:
-        for built in _HERE.glob("*" + suffix):
-            source = _HERE / (built.name.removesuffix(suffix) + ".py")
-            if source.is_file() and recorded.get(source.name) != hashlib.sha256(source.read_bytes()).hexdigest():
-                outdated.add(source.name)
-    return sorted(outdated)
+        record = json.loads((_HERE / "native_build.json").read_text())
+        sources, made, shared = dict(record["sources"]), dict(record["built"]), list(record["shared"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return sorted(source.name for source in compiled)
+    unvouched = {
+        source.name
+        for source, built in compiled.items()
+        if sources.get(source.name) != _digest(source) or made.get(built.name) != _digest(built)
+    }
+    for name in shared:
+        spec = importlib.util.find_spec(str(name))
+        if spec is None or spec.origin is None or made.get(Path(spec.origin).name) != _digest(Path(spec.origin)):
+            unvouched.add(str(name))
+    return sorted(unvouched)
 
 
-if outdated := _outdated_builds():
+if unvouched := _unvouched_builds():
     raise ImportError(
-        f"faq: the compiled modules were built from other sources than {', '.join(outdated)}: rebuild with `pip install -e .`, "
-        "or delete faq/*.so to run the sources (SUPPORTBOT_PURE_PYTHON=1 at install compiles nothing)"
+        f"faq: the compiled {', '.join(unvouched)} were not built from the sources here: rebuild with "
+        "`pip install -e .`, or delete faq/*.so to run the sources (SUPPORTBOT_PURE_PYTHON=1 pip install -e . "
+        "then keeps them uncompiled)"
     )
 
 
@@ -41,4 +61,4 @@ def native() -> bool:
     """Whether the matcher runs compiled rather than from its Python source."""
     from faq import matcher
 
-    return not matcher.__file__.endswith(".py")
+    return isinstance(matcher.__spec__.loader, ExtensionFileLoader)
