@@ -36,10 +36,11 @@ class BuildNative(build_ext):
 
     def run(self) -> None:
         """Build, then record; on any failure remove every output and leave the sources to run."""
+        in_place = bool(self.inplace)  # setuptools clears it while building, and a failure leaves it so
         try:
             super().run()
         except Exception as exc:
-            for path in self._outputs(in_place=self.inplace):
+            for path in self._outputs(in_place=in_place):
                 path.unlink(missing_ok=True)
             # pip shows this only with -v: `supportbot serve` logs which matcher runs, and .ci/run checks.
             print(f"*** supportbot: the matcher was not compiled ({exc}); it runs from source ***", file=sys.stderr)
@@ -47,7 +48,7 @@ class BuildNative(build_ext):
         built = {path.name: _digest(path) for path in self._outputs(in_place=False)}
         shared = [ext.name for ext in self.extensions if "." not in ext.name]  # mypyc's library of the modules
         record = json.dumps({"sources": SOURCES, "built": built, "shared": shared}, indent=1, sort_keys=True)
-        for folder in {Path(self.build_lib, "faq"), *([Path("faq")] if self.inplace else [])}:
+        for folder in {Path(self.build_lib, "faq"), *([Path("faq")] if in_place else [])}:
             folder.mkdir(parents=True, exist_ok=True)
             Path(folder, Path(RECORD).name).write_text(record + "\n")
 

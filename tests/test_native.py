@@ -70,7 +70,7 @@ def test_a_module_the_record_does_not_vouch_for_stops_the_import(
 ) -> None:
     result = _import_copy(tmp_path, record)
     assert result.returncode == 1
-    assert f"ImportError: faq: the compiled {named} were not built from the sources here" in result.stderr
+    assert f"ImportError: faq: compiled modules not built from the sources here ({named})" in result.stderr
     assert "pip install -e ." in result.stderr
 
 
