@@ -5,7 +5,8 @@ into an error), the build removes what it built, says so loudly, and the modules
 sources. After a build that succeeds it records, beside the modules it built, a hash of each
 source it compiled and of each file it made (faq/native_build.json): faq/__init__.py refuses
 compiled modules that the record does not vouch for, since Python would import them in place of
-their sources and quietly run old code. SUPPORTBOT_PURE_PYTHON=1 at install compiles nothing.
+their sources and quietly run old code. SUPPORTBOT_PURE_PYTHON=1 at install compiles nothing, and
+removes compiled modules an earlier build left beside the sources.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -37,6 +39,9 @@ class BuildNative(build_ext):
     def run(self) -> None:
         """Build, then record; on any failure remove every output and leave the sources to run."""
         in_place = bool(self.inplace)  # setuptools clears it while building, and a failure leaves it so
+        if self.dry_run:
+            super().run()
+            return  # nothing was built, so there is nothing to vouch for
         try:
             super().run()
         except Exception as exc:
@@ -52,6 +57,14 @@ class BuildNative(build_ext):
             folder.mkdir(parents=True, exist_ok=True)
             Path(folder, Path(RECORD).name).write_text(record + "\n")
 
+    def get_outputs(self) -> list[str]:
+        """The built files and their record, which a wheel or a strict editable install carries."""
+        return [*super().get_outputs(), os.path.join(self.build_lib, RECORD)]
+
+    def get_output_mapping(self) -> dict[str, str]:
+        """Each built file and where it stands in the tree (the record beside the modules)."""
+        return {**super().get_output_mapping(), os.path.join(self.build_lib, RECORD): RECORD}
+
     def _outputs(self, in_place: bool) -> list[Path]:
         """The files the extensions are built as and, with `in_place`, their copies beside the sources."""
         build_py = self.get_finalized_command("build_py")
@@ -66,8 +79,11 @@ class BuildNative(build_ext):
 
 
 def extensions() -> list[Extension]:
-    """The compiled modules, or none when pure Python is asked for."""
+    """The compiled modules or, when pure Python is asked for, none (and none left beside the sources)."""
     if os.environ.get("SUPPORTBOT_PURE_PYTHON"):
+        suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        for path in [*(Path(p).with_suffix(suffix) for p in COMPILED), *Path().glob(f"*__mypyc{suffix}"), Path(RECORD)]:
+            path.unlink(missing_ok=True)
         return []
     from mypyc.build import mypycify
 

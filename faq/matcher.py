@@ -45,6 +45,8 @@ MIN_NGRAMS = 4
 WORDLESS_SOUND_TRUST = 0.5
 # Latin words the index lacks are read as the nearest known word within this edit distance.
 MAX_TYPO_DISTANCE = {4: 1, 5: 1, 6: 1, 7: 2}
+# How many of the nearest known words a typo's correction chooses among.
+NEAREST_TYPOS = 10
 # A question about someone else's password or phone number is not about ours: the factor on the
 # score when every word the base knows in it belongs to a stranger (Netflixのパスワード).
 STRANGER_FACTOR = 0.4
@@ -221,8 +223,6 @@ class Matcher:
                 nearest = self._correct(word.lower())
                 if nearest is None and (nearest := self._correct(word.lower(), phrases=True)) is not None:
                     phrased.add(word)
-                if nearest is None and (stem := self.analyzer.latin_term(word)) != word.lower():
-                    nearest = self._correct(stem)  # depositted: its stem depositt is one edit from deposit
                 if nearest is not None:
                     respelt[word] = nearest
 
@@ -340,11 +340,11 @@ class Matcher:
         for term in [
             t for t in terms if t.isascii() and t not in analysis.proper and (t not in known or t in self._spelled)
         ]:
-            # An inflected synonym (deposits, depositing: the stem deposit) is its group's, even
-            # where the index also knows the stem.
+            # An inflected synonym (deposits, depositing: the stem deposit) counts for its group too,
+            # where the index also knows the stem (the inquiries I sent: inquiri is support's word).
             corrected = term if term in self._spelled else self._correct(term)
             if corrected is not None:
-                weight = terms.pop(term)
+                weight = terms[term] if term in known else terms.pop(term)
                 # A synonym's spelling stands for its group, as it does when spelt right.
                 for found in self._spelled.get(corrected) or [corrected]:
                     terms[found] = max(terms.get(found, 0.0), weight)
@@ -368,10 +368,12 @@ class Matcher:
         limit = MAX_TYPO_DISTANCE.get(len(word), 2 if len(word) > 7 else 0)
         found = None
         if limit and not word.isdigit():  # a number is not a misspelt word
-            best = process.extractOne(word, terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit)
+            nearest = process.extract(
+                word, terms, scorer=distance.DamerauLevenshtein.distance, score_cutoff=limit, limit=NEAREST_TYPOS
+            )
             # Two edits that also change the first letter make another word more often than a typo
-            # (sticker is no ticket, evening no opening).
-            found = best[0] if best and (best[1] < 2 or best[0][0] == word[0]) else None
+            # (sticker is no ticket, evening no opening): the nearest that keeps it, if any.
+            found = next((term for term, edits, _ in nearest if edits < 2 or term[0] == word[0]), None)
         if len(known) < 100_000:
             known[word] = found
         return found

@@ -223,6 +223,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("いまでんわつうじる？", "hours"),  # 通じる, in kana
         ("土日もチャット通じますか", "hours"),
         ("今の説明じゃ意味が通じないんだけど", "fallback"),  # a sense that does not get through, no channel
+        ("電話って今通じますか", "hours"),
+        ("チャットで英語は通じますか", "fallback"),  # whether English gets through, not the channel
+        ("サポートに何度説明しても話が通じない", "fallback"),
+        ("電話番号が通じないんですが", "faq"),  # the number, not whether the line is open
         # います of a polite ending is no "now", and "now" does not reach into the next sentence.
         ("自分で調べようと思っています。公式サイトを開いたけどヘルプの記事はどこ?", "faq"),
         ("今は自宅です。アプリを開いても二段階認証のコードが来ない", "faq"),
