@@ -52,8 +52,7 @@ def _unvouched_builds() -> list[str]:
 if unvouched := _unvouched_builds():
     raise ImportError(
         f"faq: compiled modules not built from the sources here ({', '.join(unvouched)}): rebuild with "
-        "`pip install -e .`, or delete faq/*.so to run the sources (SUPPORTBOT_PURE_PYTHON=1 pip install -e . "
-        "then keeps them uncompiled)"
+        "`pip install -e .`, or run the sources after `SUPPORTBOT_PURE_PYTHON=1 pip install -e .`"
     )
 
 
