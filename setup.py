@@ -23,6 +23,8 @@ from setuptools.command.build_ext import build_ext
 
 COMPILED = ["faq/normalize.py", "faq/analyzer.py", "faq/index.py", "faq/phrasings.py", "faq/matcher.py"]
 RECORD = "faq/native_build.json"
+# The commands that install the sources in place, where a pure install must not leave compiled modules.
+IN_PLACE_COMMANDS = {"editable_wheel", "develop", "--inplace"}
 
 
 def _digest(path: str | Path) -> str:
@@ -36,15 +38,19 @@ SOURCES = {Path(path).name: _digest(path) for path in COMPILED}
 class BuildNative(build_ext):
     """Builds the compiled modules all or none, and records what they were built from."""
 
+    built_all = True  # until a failure or a dry run: then there are no outputs to carry or link
+
     def run(self) -> None:
         """Build, then record; on any failure remove every output and leave the sources to run."""
         in_place = bool(self.inplace)  # setuptools clears it while building, and a failure leaves it so
         if self.dry_run:
             super().run()
-            return  # nothing was built, so there is nothing to vouch for
+            self.built_all = False  # nothing was built, so there is nothing to vouch for
+            return
         try:
             super().run()
         except Exception as exc:
+            self.built_all = False
             for path in self._outputs(in_place=in_place):
                 path.unlink(missing_ok=True)
             # pip shows this only with -v: `supportbot serve` logs which matcher runs, and .ci/run checks.
@@ -59,11 +65,12 @@ class BuildNative(build_ext):
 
     def get_outputs(self) -> list[str]:
         """The built files and their record, which a wheel or a strict editable install carries."""
-        return [*super().get_outputs(), os.path.join(self.build_lib, RECORD)]
+        return [*super().get_outputs(), os.path.join(self.build_lib, RECORD)] if self.built_all else []
 
     def get_output_mapping(self) -> dict[str, str]:
         """Each built file and where it stands in the tree (the record beside the modules)."""
-        return {**super().get_output_mapping(), os.path.join(self.build_lib, RECORD): RECORD}
+        mapping = super().get_output_mapping()
+        return {**mapping, os.path.join(self.build_lib, RECORD): RECORD} if self.built_all and mapping else {}
 
     def _outputs(self, in_place: bool) -> list[Path]:
         """The files the extensions are built as and, with `in_place`, their copies beside the sources."""
@@ -80,10 +87,12 @@ class BuildNative(build_ext):
 
 def extensions() -> list[Extension]:
     """The compiled modules or, when pure Python is asked for, none (and none left beside the sources)."""
-    if os.environ.get("SUPPORTBOT_PURE_PYTHON"):
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        for path in [*(Path(p).with_suffix(suffix) for p in COMPILED), *Path().glob(f"*__mypyc{suffix}"), Path(RECORD)]:
-            path.unlink(missing_ok=True)
+    if os.environ.get("SUPPORTBOT_PURE_PYTHON") == "1":
+        if IN_PLACE_COMMANDS.intersection(sys.argv):  # not for a wheel or an sdist of this tree
+            suffix = sysconfig.get_config_var("EXT_SUFFIX")
+            compiled = [*(Path(p).with_suffix(suffix) for p in COMPILED), *Path().glob(f"*__mypyc{suffix}")]
+            for path in [*compiled, Path(RECORD)]:
+                path.unlink(missing_ok=True)
         return []
     from mypyc.build import mypycify
 

@@ -337,14 +337,10 @@ class Matcher:
                     if part in terms:
                         terms[part] = max(terms[part], weight)
         # A name is not a misspelling: Gmail is not "email".
-        for term in [
-            t for t in terms if t.isascii() and t not in analysis.proper and (t not in known or t in self._spelled)
-        ]:
-            # An inflected synonym (deposits, depositing: the stem deposit) counts for its group too,
-            # where the index also knows the stem (the inquiries I sent: inquiri is support's word).
-            corrected = term if term in self._spelled else self._correct(term)
+        for term in [t for t in terms if t not in known and t.isascii() and t not in analysis.proper]:
+            corrected = self._correct(term)
             if corrected is not None:
-                weight = terms[term] if term in known else terms.pop(term)
+                weight = terms.pop(term)
                 # A synonym's spelling stands for its group, as it does when spelt right.
                 for found in self._spelled.get(corrected) or [corrected]:
                     terms[found] = max(terms.get(found, 0.0), weight)

@@ -227,6 +227,10 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("チャットで英語は通じますか", "fallback"),  # whether English gets through, not the channel
         ("サポートに何度説明しても話が通じない", "fallback"),
         ("電話番号が通じないんですが", "faq"),  # the number, not whether the line is open
+        ("電話は夜でも通じますか", "hours"),
+        ("18時以降って電話まだ通じる？", "hours"),
+        ("電話、今通じる？", "hours"),
+        ("電話の担当者、日本語が通じない", "fallback"),
         # います of a polite ending is no "now", and "now" does not reach into the next sentence.
         ("自分で調べようと思っています。公式サイトを開いたけどヘルプの記事はどこ?", "faq"),
         ("今は自宅です。アプリを開いても二段階認証のコードが来ない", "faq"),

@@ -34,9 +34,7 @@ SPELLINGS = [
     ("出勤が遅い", "withdrawal-delayed"),  # wrong kanji conversion of 出金
     ("しゅっきんおそい", "withdrawal-delayed"),
     ("withdrawl delayed", "withdrawal-delayed"),
-    ("depositted yen yesterday still nothing in acount", "deposit-not-reflected"),  # an inflected synonym's stem
     ("tephone", "phone-support"),  # two edits keeping the first letter, though iphone is as near
-    ("the inquiries I sent got no reply", "support-tips"),  # inquiri, a synonym's stem, keeps its own say
     ("ＡＰＩ", "api-usage"),  # full-width Latin
     ("ＡＰＩの使い方", "api-usage"),
     ("api key", "api-usage"),
@@ -148,7 +146,8 @@ OFF_TOPIC = [
     "ｲﾝｽﾀ ﾉ ﾊﾟｽﾜｰﾄﾞ ﾜｽﾚﾀ",  # half-width kana writes the particle の as ﾉ
     # Two edits that change the first letter make another word, not a typo (ticket).
     "(sticker)",
-    # Common English words near a known one are not typos of it (that/chat, charge/change).
+    # Common English words a typo's edit away from a known one (that/chat, charges/change): the
+    # phrasing model keeps them out, which the word ranker alone does not.
     "thats all",
     "charges?",
     "the projection for bitcoin",
