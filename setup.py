@@ -1,7 +1,7 @@
 """Build: the matcher's hot modules are compiled with mypyc (about a third faster a message).
 
 All or nothing: if any part fails to compile (no C compiler, a compiler warning that mypyc turns
-into an error), the build removes what it built, says so loudly, and the modules run from their
+into an error), the build removes what it built, says so on stderr, and the modules run from their
 sources. After a build that succeeds it records, beside the modules it built, a hash of each
 source it compiled and of each file it made (faq/native_build.json): faq/__init__.py refuses
 compiled modules that the record does not vouch for, since Python would import them in place of
