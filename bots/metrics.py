@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -20,7 +21,9 @@ FALLBACK = Intent.FALLBACK.value
 class Metrics:
     """Counters and the webhook latency histogram, exposed at GET /metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str | None = None) -> None:
+        # Without a token the endpoint is open: fine behind a private network, not on a public port.
+        self._authorization = None if token is None else f"Bearer {token}".encode()
         self.registry = CollectorRegistry()
         self.events = Counter(
             "supportbot_events", "Webhook events received", ["platform", "type"], registry=self.registry
@@ -72,6 +75,14 @@ class Metrics:
         finally:
             self._latency_of(platform).observe(time.perf_counter() - started)
 
-    async def endpoint(self, _: web.Request) -> web.Response:
-        """GET /metrics in the Prometheus text format."""
+    async def endpoint(self, request: web.Request) -> web.Response:
+        """GET /metrics in the Prometheus text format (to the bearer of the token, when there is one)."""
+        if self._authorization is not None and not hmac.compare_digest(
+            request.headers.get("Authorization", "").encode("utf-8", "replace"), self._authorization
+        ):
+            return web.json_response(
+                {"error": "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -56,7 +56,9 @@ METRICS = web.AppKey("metrics", Metrics)
 
 def create_app(settings: Settings, responder: Responder | None = None) -> web.Application:
     """Build the application; channels without credentials are switched off with one log line."""
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_token)
+    if settings.metrics_token is None:
+        log.info("metrics: GET /metrics open to anyone who can reach the port (set METRICS_TOKEN to require one)")
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[metrics.timing])
     app[METRICS] = metrics
     responder = responder or build_responder(settings)

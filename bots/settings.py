@@ -18,6 +18,7 @@ CREDENTIALS = (
     "slack_bot_token",
     "slack_signing_secret",
     "slack_app_token",
+    "metrics_token",
 )
 
 
@@ -56,6 +57,8 @@ class Settings(KnowledgeSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     handoff_claim_timeout: float = Field(default=10.0, alias="HANDOFF_CLAIM_TIMEOUT", gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, alias="MAX_BODY_BYTES", ge=1024)
+    # When set, GET /metrics answers only a request bearing it (Authorization: Bearer ...).
+    metrics_token: str | None = Field(default=None, alias="METRICS_TOKEN")
     log_format: Literal["plain", "json"] = Field(default="plain", alias="LOG_FORMAT")
     rate_limit_messages: int = Field(default=10, alias="RATE_LIMIT_MESSAGES", ge=1)
     rate_limit_window: float = Field(default=60.0, alias="RATE_LIMIT_WINDOW", gt=0)

@@ -33,6 +33,46 @@ async def test_healthz_reports_the_knowledge_version(caplog: pytest.LogCaptureFi
     ]
 
 
+METRICS_TOKEN = "scrape-7f3a9c2e"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        (None, 401),
+        ("Bearer wrong-token", 401),
+        (f"Bearer {METRICS_TOKEN}x", 401),
+        (METRICS_TOKEN, 401),  # the scheme is part of it
+        ("Bearer スクレイプ", 401),  # not ASCII: refused, not a 500
+        (f"Bearer {METRICS_TOKEN}", 200),
+    ],
+)
+async def test_metrics_answer_only_the_bearer_of_the_token_when_one_is_set(
+    authorization: str | None, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="supportbot")
+    app = create_app(load_settings(_env_file=None, METRICS_TOKEN=METRICS_TOKEN))
+    headers = {} if authorization is None else {"Authorization": authorization}
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/metrics", headers=headers)
+        body = await response.text()
+    assert response.status == status
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "supportbot_" not in body and METRICS_TOKEN not in body
+    else:
+        assert "supportbot_events_total" in body or "# HELP supportbot_events" in body
+    assert not any("/metrics open" in record.getMessage() for record in caplog.records)
+    assert not any(METRICS_TOKEN in record.getMessage() for record in caplog.records)
+
+
+async def test_metrics_without_a_token_are_open_and_say_so_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="supportbot")
+    async with TestClient(TestServer(create_app(load_settings(_env_file=None)))) as client:
+        assert (await client.get("/metrics")).status == 200
+    assert sum("/metrics open" in record.getMessage() for record in caplog.records) == 1
+
+
 async def test_unknown_route_is_404_not_500() -> None:
     async with TestClient(TestServer(create_app(load_settings(_env_file=None)))) as client:
         assert (await client.post("/nowhere", data=b"\xff")).status == 404

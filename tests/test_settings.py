@@ -58,6 +58,7 @@ def test_database_spellings_of_design_are_accepted(monkeypatch: pytest.MonkeyPat
         ("SLACK_API_BASE_URL", "xoxb-secret-token"),
         ("SLACK_BOT_TOKEN", "xoxb-1\x1bsecret"),  # an escape key pressed while pasting
         ("LINE_CHANNEL_SECRET", "ａｂｃ１２３"),  # full-width, from a Japanese input method
+        ("METRICS_TOKEN", "scrape secret"),
     ],
 )
 def test_malformed_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -80,7 +81,9 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     assert [d.isoformat() for d in settings.support_closed_dates] == ["2026-12-30", "2026-12-31"]
 
 
-@pytest.mark.parametrize("name", ["LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SLACK_SIGNING_SECRET"])
+@pytest.mark.parametrize(
+    "name", ["LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SLACK_SIGNING_SECRET", "METRICS_TOKEN"]
+)
 def test_a_credential_pasted_with_a_line_break_is_trimmed(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setenv(name, "  abc123\n")
     assert getattr(load_settings(_env_file=None), name.lower()) == "abc123"
