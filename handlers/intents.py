@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -30,6 +31,7 @@ _ORDER = (Intent.HANDOFF, Intent.HOURS, Intent.THANKS, Intent.GREETING)
 SUPPORT_KEY = "about_support"
 ELSEWHERE_KEY = "elsewhere"
 BOT_KEY = "about_the_bot"
+WAY_IN_KEY = "ways_in"
 REMEMBERED_TEXTS = 4096
 REMEMBERED_CHARS = 200  # what a button sends; longer texts are rarely repeated
 # A word written in kanji in a pattern also matches its reading in kana (担当者: たんとうしゃ),
@@ -54,9 +56,10 @@ class _Patterns:
     support: list[re.Pattern[str]]
     elsewhere: list[re.Pattern[str]]
     bot: list[re.Pattern[str]]
+    ways_in: dict[str, list[re.Pattern[str]]]  # by folded name
 
     @classmethod
-    def compile(cls, data: dict[str, list[str]], min_reading: int | None) -> _Patterns:
+    def compile(cls, data: dict[str, Any], min_reading: int | None) -> _Patterns:
         """Compile the rules file's lists; `min_reading` None keeps the kanji words as written."""
 
         def compiled(items: list[str], shortest: int | None = min_reading) -> list[re.Pattern[str]]:
@@ -67,13 +70,15 @@ class _Patterns:
         # A short place name read aloud turns up inside other words (医院: イイン in でもいいんです).
         elsewhere = compiled(rules.pop(ELSEWHERE_KEY, []), None if min_reading is None else MIN_PLACE_READING)
         bot = compiled(rules.pop(BOT_KEY, []))
-        return cls({Intent(name): compiled(items) for name, items in rules.items()}, support, elsewhere, bot)
+        ways_in = {fold(name): compiled(items) for name, items in (rules.pop(WAY_IN_KEY, None) or {}).items()}
+        intents = {Intent(name): compiled(items) for name, items in rules.items()}
+        return cls(intents, support, elsewhere, bot, ways_in)
 
 
 class IntentRules:
     """Compiled patterns per intent."""
 
-    def __init__(self, data: dict[str, list[str]]) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
         self._written = _Patterns.compile(data, None)
         # For messages in kana alone (たんとうしゃとはなしたい), where a kanji word can only match
@@ -104,6 +109,12 @@ class IntentRules:
         """Whether the message asks what it is talking to (ボットですか?, "are you a human?")."""
         folded = fold(text)
         return any(pattern.search(folded) for pattern in self._for(folded).bot)
+
+    def ways_in(self, text: str) -> frozenset[str]:
+        """The other companies' names (folded) the message names only as its way to us (LINEチャット)."""
+        folded = fold(text)
+        ways = self._for(folded).ways_in
+        return frozenset(name for name, patterns in ways.items() if any(p.search(folded) for p in patterns))
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from faq.analyzer import OTHER_PREFIX
 from faq.matcher import Candidate, Decision, Match, Matcher
 from faq.model import Entry
 from faq.normalize import fold
@@ -118,7 +121,14 @@ class Responder:
         hours") unless the message speaks of our support itself."""
         if intent is not Intent.HOURS:
             return False
-        if match.stranger < 1.0 or match.others or self.rules.elsewhere(query):
+        ways_in = self.rules.ways_in(query) if match.others else frozenset()
+        others = [name for name in match.others if name.removeprefix(OTHER_PREFIX) not in ways_in]
+        stranger = match.stranger
+        if match.others and not others and stranger < 1.0:
+            # What the way in seems to own (LINEの問い合わせ) is ours: ask again without its name,
+            # so that only a stranger of another kind (LINEで三井住友の営業時間) still counts.
+            stranger = self.matcher.match(_without_names(query, ways_in)).stranger
+        if stranger < 1.0 or others or self.rules.elsewhere(query):
             return True
         best = match.best
         return (
@@ -193,6 +203,14 @@ class Responder:
             staples.append(QuickReply(texts.text(lang, "menu_handoff"), texts.text(lang, "menu_handoff")))
         unique = list(dict.fromkeys([*buttons[: MAX_QUICK_REPLIES - len(staples)], *staples]))
         return tuple(unique)
+
+
+def _without_names(query: str, names: frozenset[str]) -> str:
+    """`query` without the (folded, Latin) names and a particle after them: LINEのチャット -> チャット."""
+    text = unicodedata.normalize("NFKC", query)
+    for name in names:
+        text = re.sub(rf"(?i)(?<![a-z]){re.escape(name)}(?![a-z])\s*(の|で)?", " ", text)
+    return text
 
 
 def _asks_more(query: str) -> bool:

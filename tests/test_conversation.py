@@ -146,6 +146,9 @@ async def test_small_talk(converse: Converse, text: str, intent: str) -> None:
         "are you a bot or not?",
         "hi there, are you a bot?",
         "excuse me, are you human?",
+        "AIと話してるの？",  # whom the customer is talking to
+        "今ボットとやり取りしてる？",
+        "人と話してるの？",
     ],
 )
 async def test_asked_what_it_is_the_bot_says_so_and_how_to_reach_a_person(converse: Converse, text: str) -> None:
@@ -349,6 +352,19 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("もう機械はいいので人に対応してもらいたい", "handoff"),
         ("サポートの人とやり取りする時に気をつけることある?", "faq"),  # no request for a person
         ("my app crashes when I open it, how do I fix this?", "fallback"),  # not our opening
+        ("I'd like a human", "handoff"),
+        ("I’d like a real person please", "handoff"),
+        ("I'd like a person-to-person transfer", "fallback"),  # a kind of transfer, not a person
+        ("誰かいますか?", "handoff"),  # is anybody there: a person is wanted
+        ("だれもいないの？", "handoff"),
+        ("同じ症状の人誰かいますか", "fallback"),  # asking other customers, not for staff
+        # LINE before one of our channels is the way in, not a company whose hours are asked.
+        ("LINEチャット対応中ですか?", "hours"),
+        ("LINEの問い合わせは土日もやってる？", "hours"),
+        ("ＬＩＮＥの問い合わせは何時まで", "hours"),
+        ("LINE support hours?", "hours"),
+        ("LINEのチャットで三井住友の営業時間", "fallback"),  # through LINE, but a bank's hours
+        ("LINE Payの営業時間", "fallback"),  # LINE Pay's hours
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
