@@ -295,7 +295,7 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("no human help needed, thanks", "thanks"),
         ("real people reviews of this exchange?", "fallback"),
         ("is anyone there right now", "hours"),
-        ("is anyone there", "fallback"),  # no when: not a question about our hours
+        ("is anyone there", "handoff"),  # no when: not our hours, but somebody wanted (as 誰かいますか)
         ("今日はまだ担当者が対応できますか", "hours"),  # staff as the subject is still our hours
         ("can i call right now", "hours"),
         ("human pls", "handoff"),
@@ -365,6 +365,20 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("LINE support hours?", "hours"),
         ("LINEのチャットで三井住友の営業時間", "fallback"),  # through LINE, but a bank's hours
         ("LINE Payの営業時間", "fallback"),  # LINE Pay's hours
+        ("LINEで週末に送ったら返事は月曜になる?", "hours"),  # LINE as the medium of a message
+        ("誰かいませんか?助けてください", "handoff"),  # asked first, then more said
+        ("スタッフの方いますか?困ってます", "handoff"),
+        ("is anybody there? I need help", "handoff"),
+        ("is anyone there right now?", "hours"),  # with "right now" it asks whether we are open
+        ("can a staff member help me?", "handoff"),
+        ("can a staff discount apply?", "fallback"),
+        ("夜中でも返事くれるの?", "hours"),  # whether an answer comes at night
+        ("振替休日もお休みですか", "hours"),
+        ("祝日って休み？", "hours"),
+        ("土日は取引お休み?", "fallback"),  # trading, not our desk
+        ("can I call at 8am?", "hours"),
+        ("can I call you before 9am?", "hours"),
+        ("does the LINE support reply at night?", "hours"),
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
