@@ -105,6 +105,9 @@ class _Token:
         object.__setattr__(self, "names", tuple(term for term, _ in self.terms))
 
 
+_WHEN = frozenset(fold_clean(word) for word in stopwords.WHEN)
+
+
 @lru_cache(maxsize=1)
 def _tokenizer() -> Any:
     return Dictionary(dict="core").tokenizer(SplitMode.C)
@@ -260,7 +263,8 @@ class Analyzer:
             elif token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
                 # A quantity or a time owns nothing (3万円の入金, 週末の電話番号).
-                owner, at_company = () if quantity or previous.adverbial else previous_groups or previous.names, False
+                says_when = previous.adverbial or any(name in _WHEN for name in previous.names)
+                owner, at_company = () if quantity or says_when else previous_groups or previous.names, False
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
                 owner = ()
             unit = previous is not None and previous.numeral and token.noun  # 円 of 3万円, XRP of 100XRP

@@ -45,3 +45,13 @@ COUNTERS = frozenset(
     円 ドル 万 千 百 回 度 番 段 段階 分 秒 時間 日間 週間 箇月 ヶ月 か月 カ月 年間 個 枚 人 名 本 台 通 倍 割 パーセント
     """.split()
 )
+
+# Sudachi normalised forms of nouns that say when, though the dictionary does not mark them as
+# able to stand as adverbs (as it does 週末 and 夜中): before の they own nothing, so 年末年始の受付
+# is our desk at New Year and 祝日の出金 our withdrawal on a holiday, not something of theirs.
+WHEN = frozenset(
+    """
+    年末年始 年始 正月 盆 夜間 祝日 祭日 祝祭日 振り替え休日 連休 gw ゴールデンウィーク 月初 週明け 年明け
+    夏休み 冬休み 休み明け 営業日 元日 元旦 大晦日 三箇日
+    """.split()
+)

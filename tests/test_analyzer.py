@@ -157,6 +157,9 @@ def test_a_quantity_or_a_time_owns_nothing_and_a_counter_is_no_topic() -> None:
     assert "account" in analyzer.analyze("can i open 2 accounts").terms
     # Nor does a time (さっきの入金, 週末の電話番号).
     assert analyzer.analyze("さっきの入金").owned == ()
+    # Nor a time the dictionary does not mark as an adverb (年末年始の入金, 祝日の振込, GWの入金).
+    for text in ("年末年始の入金", "祝日の振込", "GWの入金", "振替休日の入金"):
+        assert analyzer.analyze(text).owned == (), text
     # A name after the quantity still owns what follows it.
     assert analyzer.analyze("2つ目のGmailのパスワード").owned[0][0] == ("≠gmail",)
 

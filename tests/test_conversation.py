@@ -374,6 +374,7 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("can a staff discount apply?", "fallback"),
         ("夜中でも返事くれるの?", "hours"),  # whether an answer comes at night
         ("振替休日もお休みですか", "hours"),
+        ("年末年始の受付はどうなってますか", "hours"),  # New Year owns nothing: our desk's hours
         ("祝日って休み？", "hours"),
         ("土日は取引お休み?", "fallback"),  # trading, not our desk
         ("can I call at 8am?", "hours"),

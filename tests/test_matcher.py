@@ -88,6 +88,8 @@ SPELLINGS = [
     ("夜中にパスワードを忘れた", "forgot-password"),
     # An amount, a count or a time owns nothing and is no topic: 円 is not a stranger's.
     ("3万円の入金が反映されない", "deposit-not-reflected"),
+    ("年末年始の出金はいつ届く?", "withdrawal-delayed"),  # New Year owns nothing: our withdrawal
+    ("銀行から送金したけど日本円が口座に入ってこない", "deposit-not-reflected"),  # from a bank: to us
     ("BTC買えん", "cannot-trade"),  # a colloquial negative (買えない)
     ("チャツトサポートの使い方", "chat-support"),  # a small ッ typed large
     ("ETH売れへん", "cannot-trade"),  # and a Kansai one
@@ -159,6 +161,7 @@ OFF_TOPIC = [
     "my kraken withdrawal is delayed, why",
     "Coincheckで入金が反映されない",  # a transfer made at another company is theirs
     "Binanceで出金が遅い",
+    "ゆうちょから楽天銀行に振り込むと何日で着く?",  # from one bank to another: not a deposit to us
 ]
 
 
