@@ -23,7 +23,7 @@ class Metrics:
 
     def __init__(self, token: str | None = None) -> None:
         # Without a token the endpoint is open: fine behind a private network, not on a public port.
-        self._authorization = None if token is None else f"Bearer {token}".encode()
+        self._token = None if token is None else token.encode()
         self.registry = CollectorRegistry()
         self.events = Counter(
             "supportbot_events", "Webhook events received", ["platform", "type"], registry=self.registry
@@ -77,12 +77,20 @@ class Metrics:
 
     async def endpoint(self, request: web.Request) -> web.Response:
         """GET /metrics in the Prometheus text format (to the bearer of the token, when there is one)."""
-        if self._authorization is not None and not hmac.compare_digest(
-            request.headers.get("Authorization", "").encode("utf-8", "replace"), self._authorization
-        ):
+        if self._token is not None and not self._bears_token(request.headers.get("Authorization", "")):
             return web.json_response(
                 {"error": "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"},
                 status=401,
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
         return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    def _bears_token(self, authorization: str) -> bool:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        # Bytes aiohttp could not decode arrive as surrogates: kept as they came, so no other
+        # header compares equal (a lossy encoding would turn them into "?").
+        try:
+            presented = credentials.strip().encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return False
+        return scheme.lower() == "bearer" and self._token is not None and hmac.compare_digest(presented, self._token)

@@ -262,9 +262,11 @@ class Analyzer:
                 owner, at_company = previous_groups, True
             elif token.possessive and previous and previous.noun:
                 # A noun inside a synonym spelling (APIキー) owns as its group, which the base knows.
-                # A quantity or a time owns nothing (3万円の入金, 週末の電話番号).
+                # A quantity or a time owns nothing (3万円の入金, 週末の電話番号), and passes on what
+                # owns it (Coincheckの年末年始の出金 is still Coincheck's).
                 says_when = previous.adverbial or any(name in _WHEN for name in previous.names)
-                owner, at_company = () if quantity or says_when else previous_groups or previous.names, False
+                if not (quantity or says_when):
+                    owner, at_company = previous_groups or previous.names, False
             elif not token.noun and not covering:  # a synonym spelling is one word (二 in 二段階認証)
                 owner = ()
             unit = previous is not None and previous.numeral and token.noun  # 円 of 3万円, XRP of 100XRP

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from faq.analyzer import reading_of
-from faq.normalize import fold
+from faq.normalize import clean, fold, fold_clean, fold_origins
 
 
 class Intent(StrEnum):
@@ -70,7 +70,12 @@ class _Patterns:
         # A short place name read aloud turns up inside other words (医院: イイン in でもいいんです).
         elsewhere = compiled(rules.pop(ELSEWHERE_KEY, []), None if min_reading is None else MIN_PLACE_READING)
         bot = compiled(rules.pop(BOT_KEY, []))
-        ways_in = {fold(name): compiled(items) for name, items in (rules.pop(WAY_IN_KEY, None) or {}).items()}
+        ways = rules.pop(WAY_IN_KEY, None) or {}
+        if not isinstance(ways, dict) or not all(
+            isinstance(name, str) and fold(name) and isinstance(items, list) for name, items in ways.items()
+        ):
+            raise ValueError(f"intents: {WAY_IN_KEY} must map a company's name to a list of patterns")
+        ways_in = {fold(name): compiled(items) for name, items in ways.items()}
         intents = {Intent(name): compiled(items) for name, items in rules.items()}
         return cls(intents, support, elsewhere, bot, ways_in)
 
@@ -110,11 +115,28 @@ class IntentRules:
         folded = fold(text)
         return any(pattern.search(folded) for pattern in self._for(folded).bot)
 
-    def ways_in(self, text: str) -> frozenset[str]:
-        """The other companies' names (folded) the message names only as its way to us (LINEチャット)."""
-        folded = fold(text)
-        ways = self._for(folded).ways_in
-        return frozenset(name for name, patterns in ways.items() if any(p.search(folded) for p in patterns))
+    def ways_in(self, text: str) -> tuple[frozenset[str], str]:
+        """The other companies' names (folded) that the message names only as its way to us
+        (LINEチャット), and the message (cleaned) with those mentions of them cut out."""
+        cleaned = clean(text)
+        folded = fold_clean(cleaned)
+        origins = fold_origins(cleaned)
+        names: set[str] = set()
+        cuts: set[tuple[int, int]] = set()
+        for name, patterns in self._for(folded).ways_in.items():
+            for found in (found for pattern in patterns for found in pattern.finditer(folded)):
+                at = folded.find(name, found.start(), found.end())
+                if at >= 0:
+                    names.add(name)
+                    if origins is not None:
+                        cuts.add((origins[at], origins[at + len(name) - 1] + 1))
+        rest, end = [], len(cleaned)
+        for begin, stop in sorted(cuts, reverse=True):  # from the end, so earlier places stay put
+            if stop <= end:
+                rest.append(cleaned[stop:end])
+                end = begin
+        rest.append(cleaned[:end])
+        return frozenset(names), " ".join(reversed(rest))
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

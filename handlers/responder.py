@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,13 +119,14 @@ class Responder:
         hours") unless the message speaks of our support itself."""
         if intent is not Intent.HOURS:
             return False
-        ways_in = self.rules.ways_in(query) if match.others else frozenset()
+        ways_in, rest = self.rules.ways_in(query) if match.others else (frozenset(), query)
         others = [name for name in match.others if name.removeprefix(OTHER_PREFIX) not in ways_in]
         stranger = match.stranger
         if match.others and not others and stranger < 1.0:
-            # What the way in seems to own (LINEの問い合わせ) is ours: ask again without its name,
-            # so that only a stranger of another kind (LINEで三井住友の営業時間) still counts.
-            stranger = self.matcher.match(_without_names(query, ways_in)).stranger
+            # What the way in seems to own (LINEの問い合わせ) is ours: ask again without those
+            # mentions of it, so that anything else a stranger owns still counts (LINEで三井住友の
+            # 営業時間, or LINE's own password in LINEのパスワード忘れた、LINEのサポートは何時まで?).
+            stranger = self.matcher.match(rest).stranger
         if stranger < 1.0 or others or self.rules.elsewhere(query):
             return True
         best = match.best
@@ -203,14 +202,6 @@ class Responder:
             staples.append(QuickReply(texts.text(lang, "menu_handoff"), texts.text(lang, "menu_handoff")))
         unique = list(dict.fromkeys([*buttons[: MAX_QUICK_REPLIES - len(staples)], *staples]))
         return tuple(unique)
-
-
-def _without_names(query: str, names: frozenset[str]) -> str:
-    """`query` without the (folded, Latin) names and a particle after them: LINEのチャット -> チャット."""
-    text = unicodedata.normalize("NFKC", query)
-    for name in names:
-        text = re.sub(rf"(?i)(?<![a-z]){re.escape(name)}(?![a-z])\s*(の|で)?", " ", text)
-    return text
 
 
 def _asks_more(query: str) -> bool:

@@ -160,6 +160,9 @@ def test_a_quantity_or_a_time_owns_nothing_and_a_counter_is_no_topic() -> None:
     # Nor a time the dictionary does not mark as an adverb (年末年始の入金, 祝日の振込, GWの入金).
     for text in ("年末年始の入金", "祝日の振込", "GWの入金", "振替休日の入金"):
         assert analyzer.analyze(text).owned == (), text
+    # ... and passes on what owns it: another company's transfer at New Year is still theirs.
+    for text in ("Gmailの年末年始の入金", "Gmailの週末の入金"):
+        assert any(owner == ("≠gmail",) and "入金" in words for owner, words in analyzer.analyze(text).owned), text
     # A name after the quantity still owns what follows it.
     assert analyzer.analyze("2つ目のGmailのパスワード").owned[0][0] == ("≠gmail",)
 

@@ -380,6 +380,14 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("can I call at 8am?", "hours"),
         ("can I call you before 9am?", "hours"),
         ("does the LINE support reply at night?", "hours"),
+        # Near them, and not about our desk's hours or a person:
+        ("Is trading available at night?", "faq"),  # trading, at night
+        ("Can I contact support at 2 different emails?", "faq"),  # a number, not a clock time
+        ("週末に連絡したら返事来なかったんだけど", "fallback"),  # a reply that did not come
+        ("土日も審査の回答来るの?", "fallback"),  # the review's answer, not our desk's
+        ("Would an agent contact me asking for my password?", "fallback"),  # about scams
+        ("LINEのパスワード忘れた、LINEのサポートは何時まで?", "fallback"),  # LINE's own desk
+        ("出金先の銀行から振込が確認できないと言われた", "fallback"),  # a withdrawal's bank, not a deposit
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(

@@ -33,6 +33,10 @@ RUNS = [
     "キャンペーン" + "あ" * 19_990,  # the places with hours of their own read the whole message twice
     "are you a bot" + "!" * 19_990 + "x",
     "ボットか" + "、" * 19_990 + "人間" + "😅" * 100 + "x",
+    "LINE" * 5_000 + "の",  # the ways in, and the name cut out of each place it stands
+    "LINE " * 4_000 + "support",
+    "誰か" + "?" * 19_990 + "x",
+    "土日に" + "送ったら" * 4_000 + "x",
 ]
 
 
@@ -46,4 +50,31 @@ def test_no_message_makes_the_patterns_backtrack(text: str) -> None:
     rules.about_the_bot(text)
     rules.about_support(text)
     rules.elsewhere(text)
+    rules.ways_in(text)
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "rest"),
+    [
+        ("LINEチャット対応中ですか?", {"line"}, " チャット対応中ですか?"),
+        ("ＬＩＮＥの問い合わせは何時まで", {"line"}, " の問い合わせは何時まで"),  # full width
+        ("L\u200bINEのチャットは何時まで", {"line"}, " のチャットは何時まで"),  # an invisible space inside
+        # Only the mention that is the way in is cut: the first LINE owns the password.
+        (
+            "LINEのパスワード忘れた、LINEのサポートは何時まで?",
+            {"line"},
+            "LINEのパスワード忘れた、 のサポートは何時まで?",
+        ),
+        ("LINE Payの営業時間", set(), "LINE Payの営業時間"),  # LINE Pay is no way in
+        ("LINEのパスワード忘れた", set(), "LINEのパスワード忘れた"),
+    ],
+)
+def test_a_company_named_only_as_the_way_in_is_found_and_cut_out(text: str, names: set[str], rest: str) -> None:
+    assert IntentRules.load().ways_in(text) == (frozenset(names), rest)
+
+
+@pytest.mark.parametrize("ways_in", [{"LINE": None}, ["line"], {"": ["line"]}, {"LINE": "line"}])
+def test_a_malformed_ways_in_section_is_named_at_load(ways_in: object) -> None:
+    with pytest.raises(ValueError, match="ways_in"):
+        IntentRules({"handoff": ["人間"], "ways_in": ways_in})

@@ -162,6 +162,8 @@ OFF_TOPIC = [
     "Coincheckで入金が反映されない",  # a transfer made at another company is theirs
     "Binanceで出金が遅い",
     "ゆうちょから楽天銀行に振り込むと何日で着く?",  # from one bank to another: not a deposit to us
+    "Coincheckの年末年始の出金が遅い",  # a time between passes Coincheck's ownership on
+    "bitbankのGWの出金はいつ届く?",
 ]
 
 

@@ -45,6 +45,7 @@ METRICS_TOKEN = "scrape-7f3a9c2e"
         (METRICS_TOKEN, 401),  # the scheme is part of it
         ("Bearer スクレイプ", 401),  # not ASCII: refused, not a 500
         (f"Bearer {METRICS_TOKEN}", 200),
+        (f"bearer  {METRICS_TOKEN} ", 200),  # the scheme in any case, spaces around
     ],
 )
 async def test_metrics_answer_only_the_bearer_of_the_token_when_one_is_set(
@@ -64,6 +65,21 @@ async def test_metrics_answer_only_the_bearer_of_the_token_when_one_is_set(
         assert "supportbot_events_total" in body or "# HELP supportbot_events" in body
     assert not any("/metrics open" in record.getMessage() for record in caplog.records)
     assert not any(METRICS_TOKEN in record.getMessage() for record in caplog.records)
+
+
+async def test_a_metrics_header_of_undecodable_bytes_is_refused_not_read_as_question_marks() -> None:
+    # aiohttp keeps bytes that are not UTF-8 as surrogates; read lossily they would become "?",
+    # and this header would equal "Bearer scr?pe".
+    app = create_app(load_settings(_env_file=None, METRICS_TOKEN="scr?pe-token-1"))
+    async with TestClient(TestServer(app)) as client:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer scr\xffpe-token-1\r\nConnection: close\r\n\r\n"
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+    assert status_line.split()[1] == b"401"
 
 
 async def test_metrics_without_a_token_are_open_and_say_so_once(caplog: pytest.LogCaptureFixture) -> None:
