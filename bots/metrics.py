@@ -86,11 +86,11 @@ class Metrics:
         return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     def _bears_token(self, authorization: str) -> bool:
-        scheme, _, credentials = authorization.strip().partition(" ")
+        scheme, _, credentials = authorization.strip(" \t").partition(" ")
         # Bytes aiohttp could not decode arrive as surrogates: kept as they came, so no other
         # header compares equal (a lossy encoding would turn them into "?").
         try:
-            presented = credentials.strip().encode("utf-8", "surrogateescape")
+            presented = credentials.strip(" \t").encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:
             return False
         return scheme.lower() == "bearer" and self._token is not None and hmac.compare_digest(presented, self._token)

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from faq.analyzer import reading_of
-from faq.normalize import clean, fold, fold_clean, fold_origins
+from faq.normalize import clean, fold, fold_clean
 
 
 class Intent(StrEnum):
@@ -44,6 +44,7 @@ _WORD = re.compile(r"[\u4e00-\u9fff々\u3041-\u309f]*[\u4e00-\u9fff々][\u4e00-\
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _KANA = re.compile(r"[\u30a1-\u30fa]")  # folded text has its hiragana as katakana
 _KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
+_PARTICLE_AFTER = re.compile(r"\s*[ノデ]?")  # folded: の and で as katakana
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -120,7 +121,9 @@ class IntentRules:
         (LINEチャット), and the message (cleaned) with those mentions of them cut out."""
         cleaned = clean(text)
         folded = fold_clean(cleaned)
-        origins = fold_origins(cleaned)
+        # Where each folded character stands in `cleaned`, one character at a time: lower-casing
+        # may lengthen one (İ), which fold_origins gives up on.
+        origins = [at for at, ch in enumerate(cleaned) for _ in range(len(fold_clean(ch)))]
         names: set[str] = set()
         cuts: set[tuple[int, int]] = set()
         for name, patterns in self._for(folded).ways_in.items():
@@ -128,8 +131,11 @@ class IntentRules:
                 at = folded.find(name, found.start(), found.end())
                 if at >= 0:
                     names.add(name)
-                    if origins is not None:
-                        cuts.add((origins[at], origins[at + len(name) - 1] + 1))
+                    # With the particle after it (LINEの), which would leave whatever stands before
+                    # it owning what follows (İ LINEの問い合わせ).
+                    particle = _PARTICLE_AFTER.match(folded, at + len(name))
+                    end = particle.end() if particle else at + len(name)
+                    cuts.add((origins[at], origins[end - 1] + 1))
         rest, end = [], len(cleaned)
         for begin, stop in sorted(cuts, reverse=True):  # from the end, so earlier places stay put
             if stop <= end:

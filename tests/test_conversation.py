@@ -388,6 +388,14 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("Would an agent contact me asking for my password?", "fallback"),  # about scams
         ("LINEのパスワード忘れた、LINEのサポートは何時まで?", "fallback"),  # LINE's own desk
         ("出金先の銀行から振込が確認できないと言われた", "fallback"),  # a withdrawal's bank, not a deposit
+        ("出金先に登録した銀行から振込が確認できないと言われた", "fallback"),
+        ("Thank you! Is trading available at night?", "fallback"),  # "you" in another sentence
+        ("Can you help? Is trading available at night?", "faq"),
+        ("週末に連絡したら返事は来ませんでした", "fallback"),
+        ("土日もKYCの回答来るの?", "faq"),
+        ("Could an agent contact us please?", "handoff"),
+        ("Can one of your agents help me?", "handoff"),
+        ("İ LINEの問い合わせは何時まで?", "hours"),  # İ lengthens when lower-cased: the cut still holds
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(

@@ -46,6 +46,7 @@ METRICS_TOKEN = "scrape-7f3a9c2e"
         ("Bearer スクレイプ", 401),  # not ASCII: refused, not a 500
         (f"Bearer {METRICS_TOKEN}", 200),
         (f"bearer  {METRICS_TOKEN} ", 200),  # the scheme in any case, spaces around
+        (f"Bearer {METRICS_TOKEN}\u3000", 401),  # an ideographic space is no HTTP whitespace
     ],
 )
 async def test_metrics_answer_only_the_bearer_of_the_token_when_one_is_set(
