@@ -44,7 +44,6 @@ _WORD = re.compile(r"[\u4e00-\u9fff々\u3041-\u309f]*[\u4e00-\u9fff々][\u4e00-\
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _KANA = re.compile(r"[\u30a1-\u30fa]")  # folded text has its hiragana as katakana
 _KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
-_PARTICLE_AFTER = re.compile(r"\s*[ノデ]?")  # folded: の and で as katakana
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -118,31 +117,30 @@ class IntentRules:
 
     def ways_in(self, text: str) -> tuple[frozenset[str], str]:
         """The other companies' names (folded) that the message names only as its way to us
-        (LINEチャット), and the message (cleaned) with those mentions of them cut out."""
+        (LINEチャット), and the message (cleaned) with a sentence's end in place of each such
+        mention, so that nothing before one owns what follows it (İ LINEの問い合わせ)."""
         cleaned = clean(text)
         folded = fold_clean(cleaned)
-        # Where each folded character stands in `cleaned`, one character at a time: lower-casing
-        # may lengthen one (İ), which fold_origins gives up on.
-        origins = [at for at, ch in enumerate(cleaned) for _ in range(len(fold_clean(ch)))]
+        spans: set[tuple[int, int]] = set()  # in `folded`
         names: set[str] = set()
-        cuts: set[tuple[int, int]] = set()
         for name, patterns in self._for(folded).ways_in.items():
             for found in (found for pattern in patterns for found in pattern.finditer(folded)):
                 at = folded.find(name, found.start(), found.end())
                 if at >= 0:
                     names.add(name)
-                    # With the particle after it (LINEの), which would leave whatever stands before
-                    # it owning what follows (İ LINEの問い合わせ).
-                    particle = _PARTICLE_AFTER.match(folded, at + len(name))
-                    end = particle.end() if particle else at + len(name)
-                    cuts.add((origins[at], origins[end - 1] + 1))
-        rest, end = [], len(cleaned)
-        for begin, stop in sorted(cuts, reverse=True):  # from the end, so earlier places stay put
-            if stop <= end:
-                rest.append(cleaned[stop:end])
+                    spans.add((at, at + len(name)))
+        if not spans:
+            return frozenset(), cleaned
+        # Where each folded character stands in `cleaned`, one character at a time: lower-casing
+        # may lengthen one (İ), which fold_origins gives up on.
+        origins = [at for at, ch in enumerate(cleaned) for _ in range(len(fold_clean(ch)))]
+        pieces, end = [], len(cleaned)
+        for begin, stop in sorted(((origins[b], origins[e - 1] + 1) for b, e in spans), reverse=True):
+            if stop <= end:  # from the end, so earlier places stay put; an overlap is already cut
+                pieces.append(cleaned[stop:end])
                 end = begin
-        rest.append(cleaned[:end])
-        return frozenset(names), " ".join(reversed(rest))
+        pieces.append(cleaned[:end])
+        return frozenset(names), "。".join(reversed(pieces))
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

@@ -396,6 +396,19 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("Could an agent contact us please?", "handoff"),
         ("Can one of your agents help me?", "handoff"),
         ("İ LINEの問い合わせは何時まで?", "hours"),  # İ lengthens when lower-cased: the cut still holds
+        ("法人LINEでの問い合わせとLINEのサポートは何時まで?", "hours"),
+        ("週末に連絡したら返事はもらえませんか?", "hours"),  # a question, though negative
+        ("週末に連絡したら返事なしですか?", "hours"),
+        ("週末に連絡したら返信が3日経っても来ない", "fallback"),  # a complaint, further on
+        ("Thank you, is trading available at night?", "fallback"),
+        ("KYCは土日も回答来るの?", "faq"),  # the review's answer, named first
+        ("審査は土日でも返事くるの?", "fallback"),
+        ("Can an agent help me for my withdrawal?", "handoff"),
+        ("Can a person contact me if they know my wallet address?", "fallback"),  # about scams
+        ("Could your staff contact me pretending to be support?", "faq"),
+        ("Could an agent call me and request my password?", "fallback"),
+        ("出金用の銀行から送金したのに反映されない", "faq"),  # sent from that bank: a deposit
+        ("出金先のネットバンキングから振込が確認できないと言われた", "fallback"),
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
