@@ -44,6 +44,8 @@ _WORD = re.compile(r"[\u4e00-\u9fff々\u3041-\u309f]*[\u4e00-\u9fff々][\u4e00-\
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _KANA = re.compile(r"[\u30a1-\u30fa]")  # folded text has its hiragana as katakana
 _KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
+_PARTICLE = re.compile(r"\s*(?:での|からの|への|の|で)")  # as written: the で of データ is katakana
+_NOT_OWNERS = ("この", "その", "あの", "どの", "こちらの", "ここの")  # they point, they own nothing
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -117,8 +119,7 @@ class IntentRules:
 
     def ways_in(self, text: str) -> tuple[frozenset[str], str]:
         """The other companies' names (folded) that the message names only as its way to us
-        (LINEチャット), and the message (cleaned) with a sentence's end in place of each such
-        mention, so that nothing before one owns what follows it (İ LINEの問い合わせ)."""
+        (LINEチャット), and the message (cleaned) with each such mention cut out."""
         cleaned = clean(text)
         folded = fold_clean(cleaned)
         spans: set[tuple[int, int]] = set()  # in `folded`
@@ -136,11 +137,17 @@ class IntentRules:
         origins = [at for at, ch in enumerate(cleaned) for _ in range(len(fold_clean(ch)))]
         pieces, end = [], len(cleaned)
         for begin, stop in sorted(((origins[b], origins[e - 1] + 1) for b, e in spans), reverse=True):
-            if stop <= end:  # from the end, so earlier places stay put; an overlap is already cut
-                pieces.append(cleaned[stop:end])
-                end = begin
+            before = cleaned[:begin].rstrip()
+            if stop > end or (before.endswith("の") and not before.endswith(_NOT_OWNERS)):
+                continue  # an overlap, already cut; or a name something owns (ニトリのLINEチャット is ニトリ's)
+            # Its particle goes too, so that whatever stands before does not come to own what follows
+            # (İ LINEの問い合わせ).
+            if particle := _PARTICLE.match(cleaned, stop):
+                stop = min(particle.end(), end)
+            pieces.append(cleaned[stop:end])  # from the end, so earlier places stay put
+            end = begin
         pieces.append(cleaned[:end])
-        return frozenset(names), "。".join(reversed(pieces))
+        return frozenset(names), " ".join(reversed(pieces))
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """Every intent whose patterns match, most specific first."""

@@ -401,14 +401,22 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("週末に連絡したら返事なしですか?", "hours"),
         ("週末に連絡したら返信が3日経っても来ない", "fallback"),  # a complaint, further on
         ("Thank you, is trading available at night?", "fallback"),
-        ("KYCは土日も回答来るの?", "faq"),  # the review's answer, named first
-        ("審査は土日でも返事くるの?", "fallback"),
         ("Can an agent help me for my withdrawal?", "handoff"),
         ("Can a person contact me if they know my wallet address?", "fallback"),  # about scams
         ("Could your staff contact me pretending to be support?", "faq"),
         ("Could an agent call me and request my password?", "fallback"),
         ("出金用の銀行から送金したのに反映されない", "faq"),  # sent from that bank: a deposit
         ("出金先のネットバンキングから振込が確認できないと言われた", "fallback"),
+        ("ニトリのLINEチャットは何時まで?", "fallback"),  # another company's LINE desk
+        ("三井住友のLINEで問い合わせできるのは何時まで?", "fallback"),
+        ("Is Nitori LINE support open on weekends?", "fallback"),
+        ("週末に連絡したら返事がない", "fallback"),  # a complaint
+        ("友だち登録したんですけど、土日も返事くれるの?", "hours"),  # a lead-in clause does not stop it
+        ("出金について聞きたいんですが、土日も返事もらえるの?", "hours"),
+        ("Can your staff contact me via LINE to ask for my seed phrase?", "fallback"),  # a scam, further on
+        ("Can a human call me?", "handoff"),
+        ("What can an agent help me with?", "fallback"),
+        ("出金した銀行から送金が確認できないと言われた", "faq"),  # the bank a withdrawal went to
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
@@ -566,3 +574,18 @@ async def test_actions(responder: Responder, payload: str, intent: str, faq_id: 
 async def test_follow_and_media(responder: Responder, kind: Kind, snippet: str) -> None:
     [reply] = await Conversation(responder).handle(Incoming(ConversationKey("t", "c", "u"), "", TUE_1030, kind))
     assert snippet in reply.text and reply.quick_replies
+
+
+@pytest.mark.parametrize(
+    ("text", "faq_id"),
+    [
+        ("出金用の銀行から送金したのに反映されない", "deposit-not-reflected"),  # sent from that bank: a deposit
+        ("出金した銀行から送金が確認できないと言われた", "withdrawal-delayed"),
+        ("Could your staff contact me pretending to be support?", "support-tips"),
+        ("Can you help? Is trading available at night?", "cannot-trade"),
+        ("銀行から送金したけど日本円が口座に入ってこない", "deposit-not-reflected"),
+    ],
+)
+async def test_near_the_new_patterns_the_entry_still_answers(converse: Converse, text: str, faq_id: str) -> None:
+    [reply, *_] = await converse(text, at=TUE_1030)
+    assert (reply.intent, reply.faq_id) == ("faq", faq_id)
