@@ -417,6 +417,12 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("Can a human call me?", "handoff"),
         ("What can an agent help me with?", "fallback"),
         ("出金した銀行から送金が確認できないと言われた", "faq"),  # the bank a withdrawal went to
+        ("御社のLINEの問い合わせは何時まで?", "hours"),  # 御社の points at us, it owns nothing
+        ("そちらのLINEの問い合わせは土日もやってる?", "hours"),
+        ("出金についてのLINEの問い合わせは土日もやってる?", "hours"),
+        ("Can a staff member call me, I forgot my password", "handoff"),  # asks to be called
+        ("Can an agent call me about my withdrawal request?", "handoff"),
+        ("夜に連絡したら返事もらえますか ログインできないので", "hours"),  # できない is the next clause's
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
@@ -584,6 +590,8 @@ async def test_follow_and_media(responder: Responder, kind: Kind, snippet: str) 
         ("Could your staff contact me pretending to be support?", "support-tips"),
         ("Can you help? Is trading available at night?", "cannot-trade"),
         ("銀行から送金したけど日本円が口座に入ってこない", "deposit-not-reflected"),
+        ("出金用の銀行から振り込みましたが口座に反映されない", "deposit-not-reflected"),
+        ("出金した銀行から入金が確認できないと言われた", "withdrawal-delayed"),  # the veto sets no direction
     ],
 )
 async def test_near_the_new_patterns_the_entry_still_answers(converse: Converse, text: str, faq_id: str) -> None:
