@@ -45,8 +45,20 @@ _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _KANA = re.compile(r"[\u30a1-\u30fa]")  # folded text has its hiragana as katakana
 _KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
 _PARTICLE = re.compile(r"\s*(?:での|からの|への|の|で)")  # as written: the で of データ is katakana
-# They point at us or say what about (についての), they own nothing.
-_NOT_OWNERS = ("この", "その", "あの", "どの", "こちらの", "そちらの", "ここの", "御社の", "貴社の", "ての")
+# They point at us or say what about (出金についての), they own nothing.
+_NOT_OWNERS = (
+    "この",
+    "その",
+    "あの",
+    "どの",
+    "こちらの",
+    "そちらの",
+    "ここの",
+    "御社の",
+    "貴社の",
+    "についての",
+    "に関しての",
+)
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 

@@ -422,7 +422,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("出金についてのLINEの問い合わせは土日もやってる?", "hours"),
         ("Can a staff member call me, I forgot my password", "handoff"),  # asks to be called
         ("Can an agent call me about my withdrawal request?", "handoff"),
-        ("夜に連絡したら返事もらえますか ログインできないので", "hours"),  # できない is the next clause's
+        ("週末に連絡したら返事が 来ない", "fallback"),  # a complaint, past a space
+        ("Can an agent call me asking my password?", "fallback"),  # about scams
+        ("Could your staff contact me on Telegram for my seed phrase?", "fallback"),
+        ("ニトリ宛てのLINEの問い合わせは何時まで?", "fallback"),  # addressed to ニトリ: theirs
+        ("出金先のゆうちょから連絡がない", "faq"),  # the withdrawal's bank: a withdrawal
     ],
 )
 async def test_requests_for_a_person_and_for_hours_in_their_spellings(
@@ -592,6 +596,7 @@ async def test_follow_and_media(responder: Responder, kind: Kind, snippet: str) 
         ("銀行から送金したけど日本円が口座に入ってこない", "deposit-not-reflected"),
         ("出金用の銀行から振り込みましたが口座に反映されない", "deposit-not-reflected"),
         ("出金した銀行から入金が確認できないと言われた", "withdrawal-delayed"),  # the veto sets no direction
+        ("出金先のネットバンクから通知がこない", "withdrawal-delayed"),
     ],
 )
 async def test_near_the_new_patterns_the_entry_still_answers(converse: Converse, text: str, faq_id: str) -> None:
