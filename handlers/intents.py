@@ -45,20 +45,9 @@ _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _KANA = re.compile(r"[\u30a1-\u30fa]")  # folded text has its hiragana as katakana
 _KEPT = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\(\?<[!=](?:\\.|[^()])*\)")
 _PARTICLE = re.compile(r"\s*(?:での|からの|への|の|で)")  # as written: the で of データ is katakana
-# They point at us or say what about (出金についての), they own nothing.
-_NOT_OWNERS = (
-    "この",
-    "その",
-    "あの",
-    "どの",
-    "こちらの",
-    "そちらの",
-    "ここの",
-    "御社の",
-    "貴社の",
-    "についての",
-    "に関しての",
-)
+# They point at us or say what about (出金についての, 初めての), they own nothing; 宛ての names an owner.
+_NOT_OWNERS = ("この", "その", "あの", "どの", "こちらの", "そちらの", "ここの", "御社の", "貴社の", "ての")
+_OWNERS = ("宛ての", "あての")
 # Only these two may take a message that the FAQ can also answer.
 DECISIVE = frozenset({Intent.HANDOFF, Intent.HOURS})
 
@@ -151,7 +140,8 @@ class IntentRules:
         pieces, end = [], len(cleaned)
         for begin, stop in sorted(((origins[b], origins[e - 1] + 1) for b, e in spans), reverse=True):
             before = cleaned[:begin].rstrip()
-            if stop > end or (before.endswith("の") and not before.endswith(_NOT_OWNERS)):
+            owned = before.endswith("の") and (before.endswith(_OWNERS) or not before.endswith(_NOT_OWNERS))
+            if stop > end or owned:
                 continue  # an overlap, already cut; or a name something owns (ニトリのLINEチャット is ニトリ's)
             # Its particle goes too, so that whatever stands before does not come to own what follows
             # (İ LINEの問い合わせ).

@@ -426,6 +426,11 @@ async def test_thanks_or_greeting_around_a_question_is_not_small_talk(
         ("Can an agent call me asking my password?", "fallback"),  # about scams
         ("Could your staff contact me on Telegram for my seed phrase?", "fallback"),
         ("ニトリ宛てのLINEの問い合わせは何時まで?", "fallback"),  # addressed to ニトリ: theirs
+        ("初めてのLINEの問い合わせですが土日もやってる?", "hours"),  # 初めての owns nothing
+        ("出金に対してのLINEの問い合わせは土日もやってる?", "hours"),
+        ("Can an agent call me for a password reset?", "handoff"),  # help, not a scam
+        ("Could an agent call me for help with my 2FA?", "handoff"),
+        ("Can an agent call me for my 2FA code?", "faq"),  # for my code: a scam question
         ("出金先のゆうちょから連絡がない", "faq"),  # the withdrawal's bank: a withdrawal
     ],
 )
